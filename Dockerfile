@@ -1,0 +1,20 @@
+# tickgate: one image, every role (ROLE=all|ingest|sink). Built by compose.yaml.
+FROM oven/bun:1.4.4 AS deps
+WORKDIR /app
+COPY package.json bun.lock bunfig.toml ./
+RUN bun install --frozen-lockfile --production
+
+FROM oven/bun:1.4.4
+WORKDIR /app
+ENV NODE_ENV=production PORT=8080
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json bun.lock bunfig.toml tsconfig.json ./
+COPY src ./src
+COPY workers ./workers
+COPY docs/checks-config.example.json ./docs/checks-config.example.json
+# The oven/bun image ships an unprivileged user `bun`.
+USER bun
+EXPOSE 8080
+HEALTHCHECK --interval=5s --timeout=5s --retries=20 \
+  CMD ["bun", "-e", "fetch('http://127.0.0.1:8080/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+CMD ["bun", "src/main.ts"]

@@ -1,0 +1,114 @@
+// Process configuration from environment variables (DESIGN.md, "Configuration").
+// One literal table: name, default, parser, description. Validated once at start; a bad value stops
+// the process with a message that names the variable. docs and the compose test read the same table.
+import { availableParallelism } from "node:os";
+import { EnvError } from "./errors.ts";
+
+export type Role = "all" | "ingest" | "sink";
+
+type Parser<T> = (raw: string, name: string) => T;
+
+const int =
+  (min: number, max: number): Parser<number> =>
+  (raw, name) => {
+    if (!/^-?\d+$/.test(raw.trim())) throw new EnvError(name, raw, `an integer in [${min}, ${max}]`);
+    const n = Number(raw);
+    if (!Number.isSafeInteger(n) || n < min || n > max) throw new EnvError(name, raw, `an integer in [${min}, ${max}]`);
+    return n;
+  };
+
+const oneOf =
+  <T extends string>(...values: T[]): Parser<T> =>
+  (raw, name) => {
+    const v = raw.trim().toLowerCase() as T;
+    if (!values.includes(v)) throw new EnvError(name, raw, `one of ${values.join(", ")}`);
+    return v;
+  };
+
+const url =
+  (...protocols: string[]): Parser<string> =>
+  (raw, name) => {
+    let u: URL;
+    try {
+      u = new URL(raw.trim());
+    } catch {
+      throw new EnvError(name, raw, `a URL (${protocols.join(" or ")})`);
+    }
+    if (!protocols.includes(u.protocol)) throw new EnvError(name, raw, `a URL with scheme ${protocols.join(" or ")}`);
+    return raw.trim();
+  };
+
+const brokers: Parser<string[]> = (raw, name) => {
+  const list = raw.split(",").map((s) => s.trim()).filter(Boolean);
+  if (list.length === 0) throw new EnvError(name, raw, "a comma-separated list of host:port");
+  for (const b of list) {
+    const m = /^([^:\s]+):(\d{1,5})$/.exec(b);
+    if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535) throw new EnvError(name, raw, "a comma-separated list of host:port");
+  }
+  return list;
+};
+
+const text: Parser<string> = (raw) => raw.trim();
+const list: Parser<string[]> = (raw) => raw.split(",").map((s) => s.trim()).filter(Boolean);
+const topicPrefix: Parser<string> = (raw, name) => {
+  if (!/^[A-Za-z0-9._-]{1,200}$/.test(raw.trim())) throw new EnvError(name, raw, "a Kafka topic name prefix ([A-Za-z0-9._-])");
+  return raw.trim();
+};
+
+interface Spec<T> {
+  default: string;
+  parse: Parser<T>;
+  description: string;
+}
+const spec = <T>(defaultValue: string, parse: Parser<T>, description: string): Spec<T> => ({ default: defaultValue, parse, description });
+
+/** Every environment variable tickgate reads. The README's config table is this table. */
+export const ENV = {
+  PORT: spec("8080", int(0, 65535), "HTTP port of the ingest endpoint"),
+  HOST: spec("0.0.0.0", text, "address the HTTP server binds"),
+  ROLE: spec("all", oneOf<Role>("all", "ingest", "sink"), "all = ingest + validators + sink; ingest; sink"),
+  WORKERS: spec("", int(1, 256), "validator worker threads (default: vCPU count)"),
+  KAFKA_BROKERS: spec("127.0.0.1:9092", brokers, "comma-separated Kafka bootstrap brokers"),
+  KAFKA_CLIENT_ID: spec("tickgate", text, "Kafka client id"),
+  TOPIC_PREFIX: spec("ticks", topicPrefix, "topics are <prefix>.valid, <prefix>.rejected, <prefix>.sink-dlq"),
+  KAFKA_PARTITIONS: spec("4", int(1, 1024), "partitions of topics created at start"),
+  KAFKA_LINGER_MS: spec("2", int(0, 1000), "producer batching window (ms) inside each validator worker"),
+  KAFKA_ACK_TIMEOUT_MS: spec("5000", int(100, 120000), "a request waits this long for Kafka acks before 503"),
+  REDIS_URL: spec("redis://127.0.0.1:6379", url("redis:", "rediss:"), "Redis for the sink"),
+  DATABASE_URL: spec("postgres://tickgate:tickgate@127.0.0.1:5432/tickgate", url("postgres:", "postgresql:"), "PostgreSQL/TimescaleDB for the sink"),
+  CHECKS_CONFIG: spec("", text, "path of the checks config JSON (thresholds, allowlists, overrides); empty = defaults"),
+  API_KEYS: spec("", list, "comma-separated API keys; when set, requests need header x-api-key (or Bearer)"),
+  BODY_LIMIT_BYTES: spec("4194304", int(1024, 1 << 30), "largest accepted request body (413 above)"),
+  MAX_TICKS_PER_REQUEST: spec("100000", int(1, 10_000_000), "largest number of ticks in one request or frame"),
+  RING_BYTES: spec("16777216", int(65536, 1 << 30), "bytes of each main→worker SharedArrayBuffer ring"),
+  SHUTDOWN_TIMEOUT_MS: spec("15000", int(100, 600000), "bound on graceful shutdown after SIGTERM/SIGINT"),
+  SINK_GROUP: spec("tickgate-sink", text, "Kafka consumer group of the sink"),
+  SINK_FLUSH_ROWS: spec("2000", int(1, 1_000_000), "sink flushes a batch at this many ticks..."),
+  SINK_FLUSH_MS: spec("50", int(1, 60000), "...or after this many ms, whichever comes first"),
+  REDIS_RETENTION_MS: spec("86400000", int(0, 2 ** 40), "ZSET members older than this (by tick ts) are trimmed; 0 = keep"),
+  REDIS_RETENTION_COUNT: spec("100000", int(0, 2 ** 31), "keep at most this many members per ZSET; 0 = no cap"),
+  PG_RETENTION: spec("30 days", text, "TimescaleDB retention policy interval (only with the timescaledb extension)"),
+  LOG_LEVEL: spec("info", oneOf("debug", "info", "warn", "error"), "log verbosity"),
+} as const;
+
+type EnvSpec = typeof ENV;
+export type Config = { [K in keyof EnvSpec]: EnvSpec[K] extends Spec<infer T> ? T : never };
+
+/** Reads and validates the whole table. Throws EnvError naming the first bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const out: Record<string, unknown> = {};
+  for (const [name, s] of Object.entries(ENV) as [string, Spec<unknown>][]) {
+    const raw = env[name];
+    if (name === "WORKERS" && (raw === undefined || raw.trim() === "")) {
+      out[name] = availableParallelism();
+      continue;
+    }
+    out[name] = s.parse(raw === undefined || raw === "" ? s.default : raw, name);
+  }
+  return out as Config;
+}
+
+export function topics(config: Pick<Config, "TOPIC_PREFIX">) {
+  const p = config.TOPIC_PREFIX;
+  return { valid: `${p}.valid`, rejected: `${p}.rejected`, dlq: `${p}.sink-dlq` };
+}

@@ -1,0 +1,58 @@
+// Every error tickgate reports on purpose, each with a stable `code`; ingest errors also carry the
+// HTTP `status` they answer with. Small factories, in the manner of porsager/postgres `src/errors.js`.
+
+/** A bad environment variable: stops the process at start with a message naming the variable. */
+export class EnvError extends Error {
+  readonly code = "config.env";
+  constructor(
+    readonly variable: string,
+    readonly value: string,
+    readonly expected: string,
+  ) {
+    super(`${variable}=${JSON.stringify(value)} is invalid: expected ${expected}`);
+    this.name = "EnvError";
+  }
+}
+
+/** An error answered to an HTTP client (or a WebSocket frame) as `{error, code, ...detail}`. */
+export class IngestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly detail: Record<string, unknown> = {},
+    /** Seconds, sent as Retry-After with 503. */
+    readonly retryAfter?: number,
+  ) {
+    super(message);
+    this.name = "IngestError";
+  }
+
+  toJSON() {
+    return { error: this.message, code: this.code, ...this.detail };
+  }
+}
+
+export const errors = {
+  malformed: (message: string, detail: Record<string, unknown> = {}) =>
+    new IngestError(400, "body.malformed", message, detail),
+  empty: () => new IngestError(400, "body.empty", "request body is empty"),
+  tooManyTicks: (limit: number) =>
+    new IngestError(413, "body.too_many_ticks", `more than ${limit} ticks in one request`, { limit }),
+  tooLarge: (limit: number) =>
+    new IngestError(413, "body.too_large", `request body is over the limit of ${limit} bytes`, { limit }),
+  unsupportedType: (type: string | null) =>
+    new IngestError(
+      415,
+      "body.unsupported_type",
+      `unsupported content type ${JSON.stringify(type ?? "")}: use application/json, application/msgpack or application/x-ndjson`,
+      { supported: ["application/json", "application/msgpack", "application/x-msgpack", "application/x-ndjson"] },
+    ),
+  unauthorized: () => new IngestError(401, "auth.invalid_key", "missing or invalid API key (header x-api-key)"),
+  busy: (reason: string, retryAfter = 1) =>
+    new IngestError(503, "pipeline.busy", `the pipeline cannot take this request now: ${reason}; none of its ticks were taken`, { reason }, retryAfter),
+  unavailable: (reason: string, retryAfter = 1) =>
+    new IngestError(503, "pipeline.unavailable", `${reason}; the request's ticks may not be stored: retry it`, { reason }, retryAfter),
+  shuttingDown: () =>
+    new IngestError(503, "pipeline.shutting_down", "tickgate is shutting down; none of the request's ticks were taken", {}, 1),
+};

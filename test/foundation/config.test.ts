@@ -1,0 +1,57 @@
+import { describe, expect, test } from "bun:test";
+import { availableParallelism } from "node:os";
+import { ENV, loadConfig, topics } from "../../src/config.ts";
+import { EnvError } from "../../src/errors.ts";
+
+describe("config", () => {
+  test("defaults are the design's local defaults", () => {
+    const c = loadConfig({});
+    expect(c.PORT).toBe(8080);
+    expect(c.KAFKA_BROKERS).toEqual(["127.0.0.1:9092"]);
+    expect(c.REDIS_URL).toBe("redis://127.0.0.1:6379");
+    expect(c.DATABASE_URL).toBe("postgres://tickgate:tickgate@127.0.0.1:5432/tickgate");
+    expect(c.WORKERS).toBe(availableParallelism());
+    expect(c.ROLE).toBe("all");
+    expect(c.API_KEYS).toEqual([]);
+    expect(topics(c)).toEqual({ valid: "ticks.valid", rejected: "ticks.rejected", dlq: "ticks.sink-dlq" });
+  });
+
+  test("values are parsed", () => {
+    const c = loadConfig({ PORT: "9000", WORKERS: "3", ROLE: "Sink", KAFKA_BROKERS: "a:1, b:2", API_KEYS: "k1,k2" });
+    expect(c).toMatchObject({ PORT: 9000, WORKERS: 3, ROLE: "sink", KAFKA_BROKERS: ["a:1", "b:2"], API_KEYS: ["k1", "k2"] });
+  });
+
+  const bad: [string, string][] = [
+    ["PORT", "eighty"],
+    ["PORT", "70000"],
+    ["WORKERS", "0"],
+    ["WORKERS", "1.5"],
+    ["ROLE", "both"],
+    ["KAFKA_BROKERS", "localhost"],
+    ["KAFKA_BROKERS", "host:99999"],
+    ["REDIS_URL", "http://x"],
+    ["DATABASE_URL", "not a url"],
+    ["TOPIC_PREFIX", "bad topic"],
+    ["BODY_LIMIT_BYTES", "-1"],
+  ];
+  for (const [name, value] of bad) {
+    test(`a bad ${name} (${JSON.stringify(value)}) stops with an error naming it`, () => {
+      let err: unknown;
+      try {
+        loadConfig({ [name]: value });
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(EnvError);
+      expect((err as EnvError).variable).toBe(name);
+      expect((err as Error).message).toContain(name);
+    });
+  }
+
+  test("every variable has a description and a default that validates", () => {
+    for (const [name, s] of Object.entries(ENV)) {
+      expect(s.description.length, name).toBeGreaterThan(5);
+    }
+    expect(() => loadConfig({})).not.toThrow();
+  });
+});
