@@ -7,7 +7,8 @@ BUN="$(bash "$ROOT/scripts/bootstrap.sh")" || exit 1
 bash "$ROOT/scripts/stack.sh" up || exit 1
 cd "$ROOT"
 out="$(mktemp)"
-"$BUN" test "$@" 2>&1 | tee "$out"
+# Integration tests talk to Kafka, Redis and PostgreSQL: allow more than bun's 5 s default per test.
+"$BUN" test --timeout 60000 "$@" 2>&1 | tee "$out"
 status=${PIPESTATUS[0]}
 # bun prints its summary as " N pass" / " N fail" lines; restate them as the plain line CI reads.
 passed=$(grep -E '^ *[0-9]+ pass$' "$out" | tail -n 1 | tr -dc '0-9')
