@@ -1,0 +1,143 @@
+// The validation engine per tick: the whole suite over a realistic mix of trades and quotes (six
+// feeds, every wire format the normaliser accepts), JSON.parse of the same ticks in the same run for
+// scale, and each check alone.
+//   bun bench/checks.bench.ts            (or import { main } and await it; main({ json: true }))
+// Setup (corpus, decoding, state warm-up) is outside the timed part; results are checked first.
+import { bench, do_not_optimize, group, run, summary } from "mitata";
+import { CHECKS, Validator, loadChecksConfig } from "../src/checks/index.ts";
+import { FIELD_READERS, normalise } from "../src/checks/normalise.ts";
+import type { Params } from "../src/checks/params.ts";
+import { Scratch } from "../src/checks/scratch.ts";
+import { STATEFUL, commit, runStateful } from "../src/checks/stateful.ts";
+import { STATELESS, runStateless } from "../src/checks/stateless.ts";
+import { SymbolStore } from "../src/checks/state.ts";
+import { generateCorpus } from "../test/checks/fixtures/corpus.ts";
+import { rowsFrom } from "./lib/report.ts";
+
+const N = 1 << 16; // ticks in the mix (≈ 11k per feed), cycled
+const M = 1 << 12; // prepared ticks for the per-check benches
+const B = 1024; // ticks per timed call
+const SUITE = `validate: whole suite, realistic mix [${B} tick]`;
+const PARSE = `JSON.parse of the same ticks [${B} tick]`;
+const SEED = 7;
+
+interface Setup {
+  raws: Record<string, unknown>[];
+  recv: number[];
+  jsons: string[];
+}
+
+function prepare(): Setup {
+  const corpus = generateCorpus(N, SEED);
+  // Decode from JSON so strings and shapes are what the ingest path hands the validator.
+  const jsons = corpus.map((t) => JSON.stringify(t.raw));
+  return { raws: jsons.map((j) => JSON.parse(j)), recv: corpus.map((t) => t.recvTsUs), jsons };
+}
+
+/** The mix must pass clean (no reject, no flag) or the numbers mean nothing. */
+function verify(s: Setup, v: Validator): void {
+  v.reset();
+  for (let i = 0; i < N; i++) {
+    const r = v.validate(s.raws[i], s.recv[i]!);
+    if (!r.ok || r.flags.length !== 0) {
+      throw new Error(`bench corpus tick ${i} is not clean: ${[...r.rejects, ...r.flags].join(",")} ${s.jsons[i]}`);
+    }
+  }
+  v.reset();
+}
+
+export async function main(opts: { json?: boolean } = {}) {
+  const cfg = loadChecksConfig({});
+  const s = prepare();
+  const v = new Validator(cfg, { maxSymbols: 64 });
+  verify(s, v);
+  const { raws, recv, jsons } = s;
+  const MASK = N - 1;
+
+  // Per-check fixtures: state warmed by the first N - M ticks, then M prepared scratches.
+  const store = new SymbolStore(64);
+  const warm = new Scratch();
+  for (let i = 0; i < N - M; i++) {
+    warm.reset(recv[i]!);
+    normalise(raws[i], warm, cfg.global);
+    const p = cfg.paramsFor(warm.exchange, warm.symbol);
+    runStateless(warm, p, cfg.global);
+    const slot = store.find(warm.exchange, warm.symbol);
+    runStateful(warm, p, store, slot);
+    commit(warm, store, slot, p);
+  }
+  const prepared: { c: Scratch; p: Params; slot: number; raw: Record<string, unknown> }[] = [];
+  for (let i = N - M; i < N; i++) {
+    const c = new Scratch();
+    c.reset(recv[i]!);
+    normalise(raws[i], c, cfg.global);
+    const p = cfg.paramsFor(c.exchange, c.symbol);
+    prepared.push({ c, p, slot: store.find(c.exchange, c.symbol), raw: raws[i]! });
+  }
+  const g = cfg.global;
+
+  // Each timed call handles a block of B consecutive ticks, so mitata's per-call overhead and timer
+  // resolution vanish from the per-tick figure (printed at the end as avg / B).
+  summary(() => {
+    bench(SUITE, function* () {
+      let i = 0;
+      yield () => {
+        if (i === N) { i = 0; v.reset(); } // the mix is a stream: replaying it into old state would be duplicates
+        let ok = 0;
+        for (const end = i + B; i < end; i++) if (v.validate(raws[i], recv[i]!).ok) ok++;
+        do_not_optimize(ok);
+      };
+    });
+    bench(PARSE, function* () {
+      let i = 0;
+      yield () => {
+        for (let k = 0; k < B; k++) do_not_optimize(JSON.parse(jsons[i++ & MASK]!));
+      };
+    });
+  });
+
+  group(`each check alone, ${B} ticks of the same mix per iteration`, () => {
+    for (const spec of CHECKS) {
+      const reader = FIELD_READERS[spec.id];
+      const stateless = STATELESS[spec.id];
+      const stateful = STATEFUL[spec.id];
+      if (reader) {
+        bench(`${spec.id} (parse) [${B} tick]`, function* () {
+          const c = new Scratch();
+          yield () => {
+            for (let i = 0; i < B; i++) reader(c, prepared[i]!.raw, g);
+            do_not_optimize(c.m0);
+          };
+        });
+      } else if (stateless) {
+        bench(`${spec.id} [${B} tick]`, function* () {
+          yield () => {
+            for (let i = 0; i < B; i++) { const x = prepared[i]!; stateless(x.c, x.p, g); }
+            do_not_optimize(prepared[0]!.c.m0);
+          };
+        });
+      } else if (stateful) {
+        bench(`${spec.id} [${B} tick]`, function* () {
+          yield () => {
+            for (let i = 0; i < B; i++) { const x = prepared[i]!; stateful(x.c, x.p, store, x.slot); }
+            do_not_optimize(prepared[0]!.c.m1);
+          };
+        });
+      }
+    }
+  });
+
+  const result = await run(opts.json ? { format: "json" } : { colors: process.stdout.isTTY });
+  if (!opts.json) {
+    const perTick = (name: string) => (result.benchmarks.find((b) => b.alias === name)?.runs[0]?.stats?.avg ?? NaN) / B;
+    const suite = perTick(SUITE);
+    const parse = perTick(PARSE);
+    console.log(`\nper tick (avg / ${B}):`);
+    for (const b of result.benchmarks) console.log(`  ${b.alias.replace(/ \[.*\]$/, "").padEnd(40)} ${perTick(b.alias).toFixed(2).padStart(8)} ns`);
+    console.log(`\nwhole suite ${suite.toFixed(1)} ns/tick, JSON.parse ${parse.toFixed(1)} ns/tick, ratio ${(suite / parse).toFixed(3)} (targets: ≤ 100 ns, ≤ 0.25)`);
+  }
+  // mitata's result, plus the per-tick rows bench/run.ts collects (names end in "[B tick]").
+  return { ...result, stage: "checks", rows: rowsFrom("checks", result.benchmarks) };
+}
+
+if (import.meta.main) await main();
