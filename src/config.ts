@@ -3,6 +3,7 @@
 // the process with a message that names the variable. docs and the compose test read the same table.
 import { availableParallelism } from "node:os";
 import { EnvError } from "./errors.ts";
+import type { Compression } from "./kafka/client.ts";
 
 export type Role = "all" | "ingest" | "sink";
 
@@ -55,6 +56,11 @@ const topicPrefix: Parser<string> = (raw, name) => {
   return raw.trim();
 };
 
+const pgTable: Parser<string> = (raw, name) => {
+  if (!/^[a-z_][a-z0-9_]{0,62}(\.[a-z_][a-z0-9_]{0,62})?$/.test(raw.trim())) throw new EnvError(name, raw, "a lower-case table name, optionally schema.table");
+  return raw.trim();
+};
+
 interface Spec<T> {
   default: string;
   parse: Parser<T>;
@@ -72,13 +78,14 @@ export const ENV = {
   KAFKA_CLIENT_ID: spec("tickgate", text, "Kafka client id"),
   TOPIC_PREFIX: spec("ticks", topicPrefix, "topics are <prefix>.valid, <prefix>.rejected, <prefix>.sink-dlq"),
   KAFKA_PARTITIONS: spec("4", int(1, 1024), "partitions of topics created at start"),
-  KAFKA_LINGER_MS: spec("2", int(0, 1000), "producer batching window (ms) inside each validator worker"),
+  KAFKA_COMPRESSION: spec("zstd", oneOf<Compression>("none", "gzip", "zstd"), "compression of produced batches"),
   KAFKA_ACK_TIMEOUT_MS: spec("5000", int(100, 120000), "a request waits this long for Kafka acks before 503"),
   REDIS_URL: spec("redis://127.0.0.1:6379", url("redis:", "rediss:"), "Redis for the sink"),
   DATABASE_URL: spec("postgres://tickgate:tickgate@127.0.0.1:5432/tickgate", url("postgres:", "postgresql:"), "PostgreSQL/TimescaleDB for the sink"),
   CHECKS_CONFIG: spec("", text, "path of the checks config JSON (thresholds, allowlists, overrides); empty = defaults"),
   API_KEYS: spec("", list, "comma-separated API keys; when set, requests need header x-api-key (or Bearer)"),
   BODY_LIMIT_BYTES: spec("4194304", int(1024, 1 << 30), "largest accepted request body (413 above)"),
+  NDJSON_LIMIT_BYTES: spec("268435456", int(1024, 2 ** 40), "largest NDJSON body (streamed as it arrives, not buffered)"),
   MAX_TICKS_PER_REQUEST: spec("100000", int(1, 10_000_000), "largest number of ticks in one request or frame"),
   RING_BYTES: spec("16777216", int(65536, 1 << 30), "bytes of each main→worker SharedArrayBuffer ring"),
   SHUTDOWN_TIMEOUT_MS: spec("15000", int(100, 600000), "bound on graceful shutdown after SIGTERM/SIGINT"),
@@ -88,6 +95,12 @@ export const ENV = {
   REDIS_RETENTION_MS: spec("86400000", int(0, 2 ** 40), "ZSET members older than this (by tick ts) are trimmed; 0 = keep"),
   REDIS_RETENTION_COUNT: spec("100000", int(0, 2 ** 31), "keep at most this many members per ZSET; 0 = no cap"),
   PG_RETENTION: spec("30 days", text, "TimescaleDB retention policy interval (only with the timescaledb extension)"),
+  SINK_TABLE: spec("ticks", pgTable, "PostgreSQL table the sink writes (optionally schema.table); created at start"),
+  SINK_PG_MODE: spec("direct", oneOf("direct", "staging"), "direct = COPY into the table, staging path on conflict; staging = always COPY to a temp table + INSERT … ON CONFLICT DO NOTHING"),
+  SINK_BUFFER_ROWS: spec("20000", int(1, 10_000_000), "consumed records the sink holds unwritten before it stops fetching (backpressure)"),
+  SINK_RETRY_MAX_MS: spec("2000", int(10, 600000), "cap of the sink's retry backoff while Redis/PostgreSQL/Kafka is down"),
+  SINK_SESSION_TIMEOUT_MS: spec("30000", int(6000, 300000), "Kafka group session timeout of the sink: how long a dead sink holds its partitions"),
+  REDIS_KEY_PREFIX: spec("", text, "prefix of every Redis key the sink writes (tests isolate runs with it); empty in production"),
   LOG_LEVEL: spec("info", oneOf("debug", "info", "warn", "error"), "log verbosity"),
 } as const;
 

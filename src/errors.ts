@@ -36,11 +36,14 @@ export class IngestError extends Error {
 export const errors = {
   malformed: (message: string, detail: Record<string, unknown> = {}) =>
     new IngestError(400, "body.malformed", message, detail),
+  tooDeep: (max: number) => new IngestError(400, "body.too_deep", `body nests deeper than ${max} levels; a tick's fields are scalars`, { maxDepth: max }),
   empty: () => new IngestError(400, "body.empty", "request body is empty"),
   tooManyTicks: (limit: number) =>
     new IngestError(413, "body.too_many_ticks", `more than ${limit} ticks in one request`, { limit }),
   tooLarge: (limit: number) =>
     new IngestError(413, "body.too_large", `request body is over the limit of ${limit} bytes`, { limit }),
+  tooLargeForQueue: (bytes: number, ring: number) =>
+    new IngestError(413, "body.too_large", `the request needs ${bytes} bytes in one validator queue, more than half its ${ring} bytes (RING_BYTES): split it`, { bytes, ringBytes: ring }),
   unsupportedType: (type: string | null) =>
     new IngestError(
       415,
@@ -49,6 +52,8 @@ export const errors = {
       { supported: ["application/json", "application/msgpack", "application/x-msgpack", "application/x-ndjson"] },
     ),
   unauthorized: () => new IngestError(401, "auth.invalid_key", "missing or invalid API key (header x-api-key)"),
+  full: (worker: number) =>
+    new IngestError(503, "pipeline.full", `validator worker ${worker} queue is full; none of the request's ticks were taken`, { worker }, 1),
   busy: (reason: string, retryAfter = 1) =>
     new IngestError(503, "pipeline.busy", `the pipeline cannot take this request now: ${reason}; none of its ticks were taken`, { reason }, retryAfter),
   unavailable: (reason: string, retryAfter = 1) =>

@@ -1,0 +1,104 @@
+// The ingest adapters: an HTTP request or a WebSocket frame → ticks → the pool → one result.
+// They only translate; routing, backpressure and completion live in the pool.
+import type { Config } from "../config.ts";
+import { errors, IngestError } from "../errors.ts";
+import { asTicks, bodyKind, decodeBody, decodeJson, decodeMsgpack, readNdjson } from "../ingest/decode.ts";
+import type { TickResult, ValidatorPool } from "../ingest/pool.ts";
+
+/** Receive time in µs since the epoch (sub-ms precision from the monotonic clock). */
+export const nowUs = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
+
+/** Reads a whole body, refusing it with 413 as soon as it passes `limit` bytes. */
+export async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
+  const declared = Number(request.headers.get("content-length") ?? "NaN");
+  if (declared > limit) throw errors.tooLarge(limit);
+  if (!request.body) return new Uint8Array(0);
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > limit) throw errors.tooLarge(limit);
+    chunks.push(chunk);
+  }
+  if (chunks.length === 1) return chunks[0];
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
+export async function ingestRequest(request: Request, pool: ValidatorPool, config: Config): Promise<TickResult> {
+  const recvTs = nowUs();
+  const kind = bodyKind(request.headers.get("content-type"));
+  if (kind === "ndjson") return ingestNdjson(request, pool, config, recvTs);
+  const bytes = await readLimited(request, config.BODY_LIMIT_BYTES);
+  const ticks = decodeBody(kind, bytes, config.MAX_TICKS_PER_REQUEST);
+  return pool.submit(ticks, recvTs);
+}
+
+/**
+ * NDJSON is validated and produced batch by batch while it streams in. A batch that finds a ring
+ * full waits (the socket is not read meanwhile: TCP backpressure to the client) up to the ack bound.
+ * If the stream fails after some ticks were taken, the error says how many: those are in Kafka.
+ */
+async function ingestNdjson(request: Request, pool: ValidatorPool, config: Config, recvTs: number): Promise<TickResult> {
+  if (!request.body) throw errors.empty();
+  const p = pool.begin();
+  try {
+    for await (const lines of readNdjson(request.body, {
+      limitBytes: config.NDJSON_LIMIT_BYTES,
+      maxTicks: Number.MAX_SAFE_INTEGER,
+      batchSize: 512,
+    })) {
+      const values = lines.map((l) => l.value);
+      const unreadable = lines.some((l) => l.error) ? lines.map((l) => l.error) : undefined;
+      await addWaiting(pool, p, values, lines[0].index, recvTs, unreadable, config.KAFKA_ACK_TIMEOUT_MS);
+    }
+    if (p.added === 0) throw errors.empty();
+  } catch (err) {
+    pool.forget(p);
+    if (err instanceof IngestError && p.added > 0) {
+      throw new IngestError(err.status, err.code, `${err.message} (the first ${p.added} ticks of the stream were taken)`, { ...err.detail, taken: p.added }, err.retryAfter);
+    }
+    throw err;
+  }
+  return pool.seal(p);
+}
+
+async function addWaiting(
+  pool: ValidatorPool, p: ReturnType<ValidatorPool["begin"]>, values: unknown[], base: number, recvTs: number,
+  unreadable: (string | undefined)[] | undefined, boundMs: number,
+) {
+  const deadline = Date.now() + boundMs;
+  for (let delay = 1; ; delay = Math.min(delay * 2, 50)) {
+    try {
+      return pool.add(p, values, base, recvTs, unreadable);
+    } catch (err) {
+      if (!(err instanceof IngestError && err.code === "pipeline.full") || Date.now() >= deadline) throw err;
+      await Bun.sleep(delay);
+    }
+  }
+}
+
+/** One WebSocket frame: text is JSON (already parsed by Elysia when it was valid), binary is MessagePack. */
+export function ingestFrame(message: unknown, pool: ValidatorPool, config: Config): Promise<TickResult> {
+  const recvTs = nowUs();
+  try {
+    let ticks: unknown[];
+    if (message instanceof Uint8Array || message instanceof ArrayBuffer) {
+      const bytes = message instanceof ArrayBuffer ? new Uint8Array(message) : message;
+      ticks = decodeMsgpack(bytes, config.MAX_TICKS_PER_REQUEST, "frame");
+    } else if (typeof message === "string") {
+      // Elysia hands over the text unparsed only when JSON.parse failed (or it is not JSON-like).
+      ticks = decodeJson(message, config.MAX_TICKS_PER_REQUEST, "frame");
+    } else {
+      ticks = asTicks(message, config.MAX_TICKS_PER_REQUEST, "frame");
+    }
+    return pool.submit(ticks, recvTs);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+}

@@ -1,0 +1,173 @@
+// Request bodies and WebSocket frames → arrays of raw ticks. Dispatch by content type through one
+// lookup table; every failure is an IngestError with a stable code (400/413/415), never a crash.
+import { C1, Unpackr } from "msgpackr";
+import { errors, IngestError } from "../errors.ts";
+import { findJsonError } from "./json-position.ts";
+
+export type BodyKind = "json" | "msgpack" | "ndjson";
+
+const KINDS: Record<string, BodyKind> = {
+  "application/json": "json",
+  "text/json": "json",
+  "application/msgpack": "msgpack",
+  "application/x-msgpack": "msgpack",
+  "application/vnd.msgpack": "msgpack",
+  "application/x-ndjson": "ndjson",
+  "application/ndjson": "ndjson",
+  "application/jsonl": "ndjson",
+  "application/jsonlines": "ndjson",
+};
+
+/** The body kind of a Content-Type header value (parameters such as charset are ignored). */
+export function bodyKind(contentType: string | null): BodyKind {
+  const mime = (contentType ?? "").split(";")[0].trim().toLowerCase();
+  const kind = KINDS[mime];
+  if (!kind) throw errors.unsupportedType(contentType);
+  return kind;
+}
+
+// Maps decode to plain objects (the checks read fields by name); 64-bit integers to numbers.
+const unpackr = new Unpackr({ mapsAsObjects: true, useRecords: false, int64AsType: "number" });
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Deepest nesting a body may have: array of ticks (1) → tick (2) → a field's value (3), with room
+ * to spare. A tick's fields are scalars, so anything deeper is hostile or broken: refused whole.
+ */
+export const MAX_DEPTH = 8;
+
+/**
+ * Walks a decoded body once: "deep" if it nests deeper than `max` levels, "c1" if it holds
+ * MessagePack's never-used byte 0xC1 (msgpackr decodes it to a marker instead of failing), else
+ * null. Flat ticks cost one typeof per field.
+ */
+function badShape(value: unknown, max: number): "deep" | "c1" | null {
+  if (value === C1) return "c1";
+  if (value === null || typeof value !== "object" || value instanceof Uint8Array) return null;
+  if (max === 0) return "deep";
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const bad = badShape(value[i], max - 1);
+      if (bad) return bad;
+    }
+    return null;
+  }
+  for (const k in value) {
+    const bad = badShape((value as Record<string, unknown>)[k], max - 1);
+    if (bad) return bad;
+  }
+  return null;
+}
+
+/** A body or frame's top-level value as a list of ticks: one tick alone or an array of ticks. */
+export function asTicks(value: unknown, maxTicks: number, what: string): unknown[] {
+  if (Array.isArray(value) && value.length > maxTicks) throw errors.tooManyTicks(maxTicks);
+  const bad = badShape(value, MAX_DEPTH);
+  if (bad === "c1") throw errors.malformed(`${what} is not valid MessagePack: byte 0xC1 is never used`);
+  if (value === null || typeof value !== "object" || value instanceof Uint8Array) {
+    throw errors.malformed(`${what} must be a tick object or an array of ticks, got ${describe(value)}`);
+  }
+  if (bad === "deep") throw errors.tooDeep(MAX_DEPTH);
+  return Array.isArray(value) ? value : [value];
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (value instanceof Uint8Array) return "binary";
+  return typeof value;
+}
+
+export function decodeJson(bytes: Uint8Array | string, maxTicks: number, what = "body"): unknown[] {
+  if (bytes.length === 0) throw errors.empty();
+  let text: string;
+  try {
+    text = typeof bytes === "string" ? bytes : utf8.decode(bytes);
+  } catch {
+    throw errors.malformed(`${what} is not valid UTF-8`);
+  }
+  if (text.trim() === "") throw errors.empty();
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    // The scan is bounded: a hostile multi-MiB body costs one linear pass on the error path only.
+    const at = findJsonError(text);
+    const where = at ? ` at line ${at.line}, column ${at.column}: ${at.reason}` : `: ${(err as Error).message}`;
+    throw errors.malformed(`${what} is not valid JSON${where}`, at ? { position: at.position, line: at.line, column: at.column } : {});
+  }
+  return asTicks(value, maxTicks, what);
+}
+
+export function decodeMsgpack(bytes: Uint8Array, maxTicks: number, what = "body"): unknown[] {
+  if (bytes.length === 0) throw errors.empty();
+  let value: unknown;
+  try {
+    value = unpackr.unpack(bytes);
+  } catch (err) {
+    const message = (err as Error)?.message ?? String(err);
+    throw errors.malformed(`${what} is not valid MessagePack: ${message}`);
+  }
+  return asTicks(value, maxTicks, what);
+}
+
+export function decodeBody(kind: "json" | "msgpack", bytes: Uint8Array, maxTicks: number): unknown[] {
+  return kind === "json" ? decodeJson(bytes, maxTicks) : decodeMsgpack(bytes, maxTicks);
+}
+
+/** One line of an NDJSON stream: a decoded value, or the reason it could not be read. */
+export type NdjsonLine = { index: number; value: unknown; error?: undefined } | { index: number; value: string; error: string };
+
+/**
+ * Reads an NDJSON body as it streams in and yields batches of decoded lines. Blank lines are skipped
+ * and do not count; `index` is the tick's position among the non-blank lines. A line that is not
+ * JSON is yielded with `error` (the pool rejects it as `schema.unreadable`), so one bad line does not
+ * cost the rest of the stream. Throws 413 when more than `limitBytes` arrive.
+ */
+export async function* readNdjson(
+  body: ReadableStream<Uint8Array>,
+  opts: { limitBytes: number; maxTicks: number; batchSize: number },
+): AsyncGenerator<NdjsonLine[]> {
+  const decoder = new TextDecoder("utf-8");
+  let carry = "";
+  let index = 0;
+  let received = 0;
+  let batch: NdjsonLine[] = [];
+  const reader = body.getReader();
+
+  const take = (line: string) => {
+    if (line.trim() === "") return;
+    if (index >= opts.maxTicks) throw errors.tooManyTicks(opts.maxTicks);
+    try {
+      batch.push({ index, value: JSON.parse(line) });
+    } catch (err) {
+      batch.push({ index, value: line.length > 4096 ? line.slice(0, 4096) : line, error: `line ${index + 1}: ${(err as Error).message}` });
+    }
+    index++;
+  };
+
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      received += value.byteLength;
+      if (received > opts.limitBytes) throw errors.tooLarge(opts.limitBytes);
+      const text = carry + decoder.decode(value, { stream: true });
+      let start = 0;
+      for (let nl = text.indexOf("\n", start); nl !== -1; nl = text.indexOf("\n", start)) {
+        take(text.slice(start, nl));
+        start = nl + 1;
+      }
+      carry = text.slice(start);
+      if (batch.length >= opts.batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+    take(carry + decoder.decode());
+    if (batch.length > 0) yield batch;
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+export { IngestError };

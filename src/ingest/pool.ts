@@ -1,0 +1,294 @@
+// The main thread's side of the validator workers: routes each tick to the worker that owns its
+// symbol, writes it into that worker's ring, and turns the workers' completions into one answer per
+// request. The pool is the only producer of every main→worker ring and the only consumer of every
+// worker→main ring, which is what the rings' single-producer/single-consumer rule needs.
+import * as Comlink from "comlink";
+import { Unpackr } from "msgpackr";
+import type { Config } from "../config.ts";
+import { errors, IngestError } from "../errors.ts";
+import { Ring } from "../ring/index.ts";
+import { Enqueuer } from "./enqueue.ts";
+import type { Completion } from "./records.ts";
+import { STATUS_KAFKA, STATUS_SLOTS, type ValidatorApi, type WorkerInit } from "../../workers/validator-api.ts";
+
+export interface TickResult {
+  accepted: number;
+  rejected: number;
+  flagged: number;
+  rejects: { index: number; codes: string[] }[];
+}
+
+export interface Pending {
+  id: number;
+  added: number;
+  completed: number;
+  flagged: number;
+  rejects: [number, string[]][];
+  sealed: boolean;
+  settled: boolean;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  resolve: (r: TickResult) => void;
+  reject: (e: Error) => void;
+  promise: Promise<TickResult>;
+}
+
+interface Slot {
+  index: number;
+  worker: Worker;
+  api: Comlink.Remote<ValidatorApi>;
+  toWorker: Ring;
+  fromWorker: Ring;
+  status: Int32Array;
+  /** request id → ticks written to this worker and not completed yet */
+  inflight: Map<number, number>;
+  alive: boolean;
+  restarts: number;
+}
+
+export interface PoolOptions {
+  config: Config;
+  checksConfig: unknown;
+  /** Called after a worker died, with its index and why. */
+  onWorkerExit?: (index: number, reason: string) => void;
+}
+
+const WORKER_URL = new URL("../../workers/validator.ts", import.meta.url).href;
+const COMPLETION_RING_BYTES = 1 << 22;
+
+export class ValidatorPool {
+  readonly size: number;
+  private slots: Slot[] = [];
+  private pending = new Map<number, Pending>();
+  private nextId = 1;
+  private closing = false;
+  private readonly unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
+  private readonly enqueuer: Enqueuer;
+
+  constructor(private readonly opts: PoolOptions) {
+    this.size = opts.config.WORKERS;
+    this.enqueuer = new Enqueuer(this.size, Math.floor(opts.config.RING_BYTES / 2) - 64);
+  }
+
+  /** Starts every worker and waits until each has its Kafka producer connected. */
+  async start(): Promise<void> {
+    for (let i = 0; i < this.size; i++) this.slots.push(this.spawn(i, 0));
+    await Promise.all(this.slots.map((s) => s.api.ready()));
+  }
+
+  private spawn(index: number, restarts: number): Slot {
+    const toWorker = Ring.allocate(this.opts.config.RING_BYTES);
+    const fromWorker = Ring.allocate(COMPLETION_RING_BYTES);
+    const status = new SharedArrayBuffer(STATUS_SLOTS * 4);
+    const init: WorkerInit = { index, toWorker, fromWorker, status, config: this.opts.config, checksConfig: this.opts.checksConfig };
+    const worker = new Worker(WORKER_URL, { workerData: init } as WorkerOptions);
+    const slot: Slot = {
+      index, worker, api: Comlink.wrap<ValidatorApi>(worker),
+      toWorker: new Ring(toWorker), fromWorker: new Ring(fromWorker), status: new Int32Array(status),
+      inflight: new Map(), alive: true, restarts,
+    };
+    worker.addEventListener("error", (e) => this.onExit(slot, `error: ${(e as ErrorEvent).message}`));
+    worker.addEventListener("close", (e) => this.onExit(slot, `exited with code ${(e as CloseEvent).code}`));
+    void this.completionLoop(slot);
+    return slot;
+  }
+
+  /** A worker that dies is replaced; the requests that had ticks in it fail with 503 (never silently). */
+  private onExit(slot: Slot, reason: string) {
+    if (!slot.alive) return;
+    slot.alive = false;
+    slot.fromWorker.drain((b, o, l) => this.complete(slot, b, o, l));
+    for (const id of slot.inflight.keys()) this.fail(id, errors.unavailable(`validator worker ${slot.index} ${reason}`));
+    slot.inflight.clear();
+    this.opts.onWorkerExit?.(slot.index, reason);
+    if (this.closing) return;
+    slot.worker.terminate();
+    const fresh = this.spawn(slot.index, slot.restarts + 1);
+    this.slots[slot.index] = fresh;
+    fresh.api.ready().catch(() => {});
+  }
+
+  private async completionLoop(slot: Slot) {
+    const handle = (bytes: Uint8Array, offset: number, length: number) => this.complete(slot, bytes, offset, length);
+    while (slot.alive) {
+      slot.fromWorker.drain(handle);
+      await slot.fromWorker.waitForDataAsync(200);
+    }
+  }
+
+  private complete(slot: Slot, bytes: Uint8Array, offset: number, length: number) {
+    const c = this.unpackr.unpack(bytes.subarray(offset, offset + length)) as Completion;
+    const left = (slot.inflight.get(c.r) ?? 0) - c.n;
+    if (left > 0) slot.inflight.set(c.r, left);
+    else slot.inflight.delete(c.r);
+    const p = this.pending.get(c.r);
+    if (!p) return; // already answered (timed out or failed)
+    if (c.e) return this.fail(p.id, errors.unavailable(c.e));
+    p.completed += c.n;
+    p.flagged += c.f;
+    for (const j of c.j) p.rejects.push(j);
+    this.maybeFinish(p);
+  }
+
+  /** Starts a request. Feed it with `add`, then `seal`; `promise` settles once Kafka acknowledged all. */
+  begin(): Pending {
+    if (this.closing) throw errors.shuttingDown();
+    let resolve!: (r: TickResult) => void;
+    let reject!: (e: Error) => void;
+    const promise = new Promise<TickResult>((res, rej) => ((resolve = res), (reject = rej)));
+    const p: Pending = {
+      id: this.nextId, added: 0, completed: 0, flagged: 0, rejects: [], sealed: false, settled: false,
+      timer: undefined, resolve, reject, promise,
+    };
+    this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1;
+    this.pending.set(p.id, p);
+    this.armTimer(p);
+    return p;
+  }
+
+  /** A whole request at once: all of its ticks are taken, or none (503). */
+  async submit(values: unknown[], recvTs: number): Promise<TickResult> {
+    const p = this.begin();
+    try {
+      this.add(p, values, 0, recvTs);
+    } catch (err) {
+      this.forget(p);
+      throw err;
+    }
+    this.seal(p);
+    return p.promise;
+  }
+
+  /**
+   * Writes `values` (the ticks at positions baseIndex, baseIndex + 1, …) into the rings of the workers
+   * that own them, all or nothing: the room in every target ring is checked before the first write.
+   * `unreadable[i]`, when set, is why values[i] (an NDJSON line's text) did not parse.
+   * Throws a 503 IngestError when a ring lacks room, a worker is down or Kafka is unreachable.
+   */
+  add(p: Pending, values: unknown[], baseIndex: number, recvTs: number, unreadable?: (string | undefined)[]): void {
+    if (this.closing) throw errors.shuttingDown();
+    if (p.settled) throw errors.unavailable("the request already failed");
+    const q = this.enqueuer;
+    q.encode(p.id, values, baseIndex, recvTs, unreadable);
+    // Reserve: single producer ⇒ the free room only grows between this check and the writes below.
+    for (let w = 0; w < this.size; w++) {
+      if (q.need[w] === 0) continue;
+      const slot = this.slots[w];
+      if (!slot.alive) throw errors.busy(`validator worker ${w} is restarting`);
+      if (Atomics.load(slot.status, STATUS_KAFKA) !== 0) throw errors.busy("Kafka is unavailable");
+      // Larger than half the ring might never fit (a batch does not wrap): refuse it for good, not 503.
+      if (q.need[w] > slot.toWorker.capacity / 2 - 64) throw errors.tooLargeForQueue(q.need[w], slot.toWorker.capacity);
+      if (!slot.toWorker.canWrite(q.need[w])) throw errors.full(w);
+    }
+    q.write(this.slots.map((s) => s.toWorker));
+    for (let w = 0; w < this.size; w++) {
+      if (q.records[w] === 0) continue;
+      const inflight = this.slots[w].inflight;
+      inflight.set(p.id, (inflight.get(p.id) ?? 0) + q.records[w]);
+    }
+    p.added += values.length;
+    this.armTimer(p);
+  }
+
+  /** No more ticks for this request: it settles once every added tick is acknowledged. */
+  seal(p: Pending): Promise<TickResult> {
+    p.sealed = true;
+    this.maybeFinish(p);
+    return p.promise;
+  }
+
+  /** Stops tracking a request that is being answered with an error; late completions are ignored. */
+  forget(p: Pending) {
+    clearTimeout(p.timer);
+    p.settled = true;
+    this.pending.delete(p.id);
+  }
+
+  private maybeFinish(p: Pending) {
+    if (p.settled || !p.sealed || p.completed < p.added) return;
+    p.settled = true;
+    clearTimeout(p.timer);
+    this.pending.delete(p.id);
+    p.rejects.sort((a, b) => a[0] - b[0]);
+    p.resolve({
+      accepted: p.added - p.rejects.length,
+      rejected: p.rejects.length,
+      flagged: p.flagged,
+      rejects: p.rejects.map(([index, codes]) => ({ index, codes })),
+    });
+  }
+
+  private fail(id: number, err: IngestError) {
+    const p = this.pending.get(id);
+    if (!p || p.settled) return;
+    p.settled = true;
+    clearTimeout(p.timer);
+    this.pending.delete(id);
+    p.reject(err);
+  }
+
+  private armTimer(p: Pending) {
+    clearTimeout(p.timer);
+    const ms = this.opts.config.KAFKA_ACK_TIMEOUT_MS;
+    p.timer = setTimeout(() => this.fail(p.id, errors.unavailable(`Kafka did not acknowledge the ticks within ${ms} ms`)), ms);
+  }
+
+  // ---------------------------------------------------------------- control plane
+
+  /** Bytes used in each worker's input ring, for the ring occupancy gauge. */
+  occupancy(): { worker: number; used: number; capacity: number }[] {
+    return this.slots.map((s) => ({ worker: s.index, used: s.toWorker.usedBytes(), capacity: s.toWorker.capacity }));
+  }
+
+  /** Control plane: ends a stuck worker; it is replaced and its requests answered 503. */
+  terminateWorker(index: number): void {
+    const slot = this.slots[index];
+    slot.worker.terminate();
+    this.onExit(slot, "was terminated");
+  }
+
+  alive(): boolean {
+    return this.slots.length === this.size && this.slots.every((s) => s.alive);
+  }
+
+  kafkaReachable(): boolean {
+    return this.slots.every((s) => Atomics.load(s.status, STATUS_KAFKA) === 0);
+  }
+
+  restarts(): number {
+    return this.slots.reduce((n, s) => n + s.restarts, 0);
+  }
+
+  inflightRequests(): number {
+    return this.pending.size;
+  }
+
+  async stats() {
+    return Promise.all(this.slots.map((s) => (s.alive ? s.api.stats() : null)));
+  }
+
+  /** Validates the config in each worker and swaps it in without a restart. */
+  async reloadChecks(checksConfig: unknown): Promise<void> {
+    this.opts.checksConfig = checksConfig;
+    await Promise.all(this.slots.map((s) => s.api.reloadChecks(checksConfig)));
+  }
+
+  /**
+   * Graceful stop: refuse new requests, wait for those in flight (bounded), let every worker drain
+   * its ring and flush its producer, then end the workers.
+   */
+  async shutdown(timeoutMs: number): Promise<void> {
+    this.closing = true;
+    const deadline = Date.now() + timeoutMs;
+    while (this.pending.size > 0 && Date.now() < deadline) await Bun.sleep(10);
+    const left = Math.max(100, deadline - Date.now());
+    await Promise.race([
+      Promise.all(this.slots.map((s) => (s.alive ? s.api.shutdown() : undefined))),
+      Bun.sleep(left),
+    ]).catch(() => {});
+    for (const s of this.slots) {
+      s.alive = false;
+      s.worker.terminate();
+    }
+    for (const id of [...this.pending.keys()]) this.fail(id, errors.shuttingDown());
+  }
+}

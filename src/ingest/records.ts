@@ -1,0 +1,32 @@
+// What crosses the rings between the main thread and a validator worker.
+//
+// main → worker, one record per tick:
+//   [u32 request][u32 index][f64 recvTs µs][u32 kind] then the payload (MessagePack of the tick as
+//   received, or for KIND_UNREADABLE the line text and the parse error).
+// worker → main, one record per (request, Kafka batch): MessagePack of a Completion.
+// Header fields are little-endian at fixed offsets so both sides read them without decoding.
+
+export const TICK_HEADER_BYTES = 20;
+export const OFF_REQUEST = 0;
+export const OFF_INDEX = 4;
+export const OFF_RECV_TS = 8;
+export const OFF_KIND = 16;
+
+/** The payload is a decoded tick (any value), MessagePack-encoded. */
+export const KIND_TICK = 0;
+/** The payload is MessagePack `[text, error]` of an NDJSON line that did not parse. */
+export const KIND_UNREADABLE = 1;
+
+/** One worker's answer for some of a request's ticks, after Kafka acknowledged them (or failed). */
+export interface Completion {
+  /** request id */
+  r: number;
+  /** how many of the request's ticks this completion covers */
+  n: number;
+  /** how many of them were accepted with at least one flag */
+  f: number;
+  /** rejected ticks: [index, codes] */
+  j: [number, string[]][];
+  /** set when these ticks could not be written to Kafka: the request fails with 503 */
+  e?: string;
+}

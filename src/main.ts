@@ -1,0 +1,117 @@
+// tickgate's one binary. ROLE=all runs ingest + validator workers + a sink worker; ROLE=ingest the
+// first two; ROLE=sink only the sink. Configuration errors stop the process before it binds a port.
+import { readFileSync } from "node:fs";
+import { loadChecksConfig } from "./checks/index.ts";
+import { loadConfig, topics, type Config } from "./config.ts";
+import { createApp } from "./http/app.ts";
+import { createProbes } from "./http/probes.ts";
+import { ValidatorPool } from "./ingest/pool.ts";
+import { createKafka, ensureTopics } from "./kafka/client.ts";
+import { log } from "./log.ts";
+import { startSinkHost, type SinkHost } from "./sink-host.ts";
+
+function fatal(what: string, err: unknown): never {
+  const e = err as Error & { code?: string; key?: string; variable?: string };
+  console.error(`tickgate: ${what}: ${e?.message ?? err}`);
+  process.exit(1);
+}
+
+/** The checks config as a plain object, read from CHECKS_CONFIG and validated. Throws on a bad file. */
+function readChecksConfig(config: Config): unknown {
+  if (!config.CHECKS_CONFIG) return {};
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(config.CHECKS_CONFIG, "utf8"));
+  } catch (err) {
+    throw new Error(`CHECKS_CONFIG=${config.CHECKS_CONFIG} cannot be read: ${(err as Error).message}`);
+  }
+  loadChecksConfig(raw as object);
+  return raw;
+}
+
+export async function main(env: Record<string, string | undefined> = process.env) {
+  let config: Config;
+  try {
+    config = loadConfig(env);
+  } catch (err) {
+    fatal("invalid configuration", err);
+  }
+  let checksConfig: unknown;
+  try {
+    checksConfig = readChecksConfig(config);
+  } catch (err) {
+    fatal(`CHECKS_CONFIG=${config.CHECKS_CONFIG} is invalid`, err);
+  }
+  const ingest = config.ROLE !== "sink";
+  const t = topics(config);
+
+  await retrying("create Kafka topics", () => ensureTopics(createKafka(config, "-admin"), [t.valid, t.rejected, t.dlq], config.KAFKA_PARTITIONS));
+
+  let pool: ValidatorPool | null = null;
+  if (ingest) {
+    pool = new ValidatorPool({
+      config,
+      checksConfig,
+      onWorkerExit: (index, reason) => log.warn("validator worker died; restarting it", { worker: index, reason }),
+    });
+    await pool.start();
+  }
+  let sink: SinkHost | null = null;
+  if (config.ROLE !== "ingest") sink = await startSinkHost(config, config.ROLE === "all" ? "worker" : "inline");
+
+  // Hot reload of the checks config (thresholds, allowlists): SIGHUP or POST /v1/checks/reload.
+  // The new file is validated first; on error the running config stays.
+  const reloadChecks = pool ? async () => {
+    await pool!.reloadChecks(readChecksConfig(config));
+    log.info("checks config reloaded", { source: config.CHECKS_CONFIG || "(defaults)" });
+  } : undefined;
+  process.on("SIGHUP", () => {
+    reloadChecks?.().catch((err) => log.error("checks config reload failed; keeping the running config", { error: String(err?.message ?? err) }));
+  });
+
+  const probes = createProbes(config, { pool, sinkReady: sink ? () => sink!.ready() : undefined });
+  const app = createApp({
+    config, pool, probes, reloadChecks,
+    sinkMetrics: sink ? () => sink!.metricsText() : undefined,
+    sinkStats: sink ? () => sink!.stats() : undefined,
+  }).listen({ port: config.PORT, hostname: config.HOST });
+  log.info("tickgate listening", { role: config.ROLE, port: app.server?.port, workers: ingest ? config.WORKERS : 0 });
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info("shutting down", { signal });
+    const hardStop = setTimeout(() => {
+      log.error("shutdown did not finish in time; exiting", { timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS + 2000);
+    // Stop accepting connections, then let the pool finish what it took: every tick answered 200 is in Kafka.
+    const closing = app.server?.stop(false);
+    await pool?.shutdown(config.SHUTDOWN_TIMEOUT_MS);
+    await closing;
+    await sink?.stop();
+    await probes.close();
+    clearTimeout(hardStop);
+    log.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  return { app, pool, config };
+}
+
+/** Retries a start-up step while the stack comes up (Kafka may start after tickgate in compose). */
+async function retrying<T>(what: string, fn: () => Promise<T>, attempts = 30): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (i >= attempts) fatal(`could not ${what}`, err);
+      log.warn(`could not ${what}; retrying`, { attempt: i, error: String((err as Error)?.message ?? err) });
+      await Bun.sleep(Math.min(500 * i, 3000));
+    }
+  }
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,109 @@
+// Seeded generators of realistic ticks (random-walk prices, increasing seq and trade ids, live
+// timestamps) and of bad ticks with the code they must be rejected with. Used by the tests and by
+// the load tool, so both exercise the same mix.
+
+/** mulberry32: a small seeded PRNG, so a failing case can be replayed. */
+export function prng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const EXCHANGES = ["binance", "coinbase", "kraken", "okx"];
+export const BASES = ["BTC", "ETH", "SOL", "XRP", "ADA", "DOGE", "AVAX", "DOT", "LINK", "LTC", "BCH", "ATOM"];
+const QUOTES = ["USDT", "USD"];
+const SEPARATORS = ["-", "/", "_"];
+
+interface SymbolState {
+  exchange: string;
+  symbol: string;
+  price: number;
+  seq: number;
+  tradeId: number;
+}
+
+export interface GenOptions {
+  seed?: number;
+  symbols?: number;
+  /** share of bad ticks, 0..1 */
+  badShare?: number;
+  /** ms clock used for ts (ticks carry µs); default Date.now */
+  now?: () => number;
+  /** exchange names to spread the symbols over (lower case); default EXCHANGES. The load tool gives each run its own. */
+  exchanges?: string[];
+}
+
+export type Bad = { tick: Record<string, unknown>; code: string };
+
+/** A stream of ticks over `symbols` exchange:symbol pairs. `next()` returns the tick and, for a bad one, the code it must get. */
+export function tickStream(opts: GenOptions = {}) {
+  const rand = prng(opts.seed ?? 1);
+  const now = opts.now ?? Date.now;
+  const n = opts.symbols ?? 20;
+  const exchanges = opts.exchanges ?? EXCHANGES;
+  const states: SymbolState[] = [];
+  for (let i = 0; i < n; i++) {
+    const base = BASES[i % BASES.length] + (i >= BASES.length ? String(Math.floor(i / BASES.length)) : "");
+    states.push({
+      exchange: exchanges[i % exchanges.length],
+      symbol: `${base}-${QUOTES[i % QUOTES.length]}`,
+      price: 10 + rand() * 50_000,
+      seq: 1,
+      tradeId: 1_000_000 + i * 1000,
+    });
+  }
+  // Strictly increasing µs timestamps that stay within a few ms of the clock even at 1M ticks/s.
+  let lastTs = 0;
+  const ts = () => (lastTs = Math.max(lastTs + 1, now() * 1000));
+
+  function good(s: SymbolState): Record<string, unknown> {
+    s.price *= 1 + (rand() - 0.5) * 0.001;
+    const price = Math.round(s.price * 100) / 100;
+    const [base, quote] = s.symbol.split("-");
+    const symbol = `${rand() < 0.5 ? base : base.toLowerCase()}${SEPARATORS[Math.floor(rand() * 3)]}${quote}`;
+    const exchange = rand() < 0.8 ? s.exchange : s.exchange.toUpperCase();
+    if (rand() < 0.5) {
+      return { type: "trade", exchange, symbol, ts: ts(), price, size: Math.round((0.001 + rand() * 2) * 1e6) / 1e6, side: rand() < 0.5 ? "buy" : "sell", tradeId: s.tradeId++, seq: s.seq++ };
+    }
+    const half = Math.max(0.01, Math.round(price * 0.0001 * 100) / 100);
+    return { type: "quote", exchange, symbol, ts: ts(), bid: Math.round((price - half) * 100) / 100, bidSize: Math.round(rand() * 10 * 1e4) / 1e4, ask: Math.round((price + half) * 100) / 100, askSize: Math.round(rand() * 10 * 1e4) / 1e4, seq: s.seq++ };
+  }
+
+  // Each bad tick breaks exactly one stateless rule, so its code is known in advance.
+  const BAD: ((s: SymbolState) => Bad)[] = [
+    (s) => ({ tick: { type: "quote", exchange: s.exchange, symbol: s.symbol, ts: ts(), bid: s.price * 1.01, bidSize: 1, ask: s.price, askSize: 1 }, code: "quote.crossed" }),
+    (s) => ({ tick: { type: "trade", exchange: s.exchange, symbol: s.symbol, ts: ts(), price: -s.price, size: 1, side: "buy", tradeId: `neg-${s.tradeId++}` }, code: "price.nonpositive" }),
+    (s) => ({ tick: { type: "trade", exchange: s.exchange, symbol: s.symbol, ts: ts(), size: 1, side: "buy", tradeId: `np-${s.tradeId++}` }, code: "schema.missing_field" }),
+    (s) => ({ tick: { type: "trade", exchange: s.exchange, symbol: s.symbol, ts: ts(), price: s.price, size: 1, side: "hold", tradeId: `sd-${s.tradeId++}` }, code: "side.invalid" }),
+    (s) => ({ tick: { type: "candle", exchange: s.exchange, symbol: s.symbol, ts: ts() }, code: "type.unknown" }),
+  ];
+
+  return {
+    states,
+    next(): { tick: Record<string, unknown>; bad?: string } {
+      const s = states[Math.floor(rand() * n)];
+      if (rand() < (opts.badShare ?? 0)) {
+        const b = BAD[Math.floor(rand() * BAD.length)](s);
+        return { tick: b.tick, bad: b.code };
+      }
+      return { tick: good(s) };
+    },
+    batch(count: number) {
+      return Array.from({ length: count }, () => this.next());
+    },
+  };
+}
+
+/** The normalised form the pipeline must produce for a good generated tick. */
+export function normalised(t: Record<string, unknown>) {
+  const symbol = String(t.symbol).toUpperCase().replace(/[/_]/, "-");
+  const base = { type: t.type, exchange: String(t.exchange).toLowerCase(), symbol, ts: Number(t.ts) < 1e14 ? Number(t.ts) * 1000 : Number(t.ts) };
+  return t.type === "trade"
+    ? { ...base, price: t.price, size: t.size, side: t.side, tradeId: String(t.tradeId), ...(t.seq !== undefined ? { seq: t.seq } : {}) }
+    : { ...base, bid: t.bid, bidSize: t.bidSize, ask: t.ask, askSize: t.askSize, ...(t.seq !== undefined ? { seq: t.seq } : {}) };
+}

@@ -1,0 +1,247 @@
+// A validator worker: an actor that owns the per-symbol state of the symbols hashed to it.
+// It reads tick records from its ring, runs the checks, produces valid ticks and rejects to Kafka,
+// and only after Kafka acknowledged a batch writes the completions back to the main thread.
+//
+// One Kafka send is in flight at a time. While it is, new records collect in the ring and become
+// the next batch: batching adapts to load by itself, and a symbol's ticks reach Kafka in the order
+// they were written to the ring (a retried batch is retried before anything after it is sent).
+import * as Comlink from "comlink";
+import { Unpackr } from "msgpackr";
+import { workerData } from "node:worker_threads";
+import type { Producer } from "kafkajs";
+import { CHECKS, loadChecksConfig, Validator } from "../src/checks/index.ts";
+import { topics } from "../src/config.ts";
+import { compressionType, createKafka } from "../src/kafka/client.ts";
+import { Histogram } from "../src/metrics.ts";
+import { KIND_TICK, OFF_INDEX, OFF_KIND, OFF_RECV_TS, OFF_REQUEST, TICK_HEADER_BYTES, type Completion } from "../src/ingest/records.ts";
+import { Ring } from "../src/ring/index.ts";
+import { encodeValid } from "../src/kafka/encode.ts";
+import { recordPackr, rejectRecord } from "../src/kafka/records.ts";
+import { STATUS_KAFKA, type ValidatorApi, type WorkerInit, type WorkerStats } from "./validator-api.ts";
+
+const init = workerData as WorkerInit;
+const { config } = init;
+const topic = topics(config);
+const input = new Ring(init.toWorker);
+const output = new Ring(init.fromWorker);
+const status = new Int32Array(init.status);
+const header = new DataView(input.bytes.buffer, input.bytes.byteOffset, input.bytes.byteLength);
+
+let validator = new Validator(loadChecksConfig((init.checksConfig ?? {}) as object));
+const unpackr = new Unpackr({ mapsAsObjects: true, useRecords: false, int64AsType: "number" });
+const packr = recordPackr();
+
+/** Records per Kafka batch, and a byte bound that keeps a batch under the broker's 1 MiB default. */
+const MAX_BATCH_RECORDS = 4000;
+const MAX_BATCH_BYTES = 768 * 1024;
+const RETRY_MAX_MS = 2000;
+
+// ---------------------------------------------------------------- the batch being built
+
+type Message = { key: string; value: Buffer };
+let valid: Message[] = [];
+let rejected: Message[] = [];
+let completions = new Map<number, Completion>();
+let batchBytes = 0;
+
+const stats = {
+  ticks: 0, accepted: 0, rejected: 0, flagged: 0,
+  byCheck: Object.fromEntries(CHECKS.map((c) => [c.id, 0])) as Record<string, number>,
+  sends: 0, failures: 0, records: 0,
+};
+const produceLatency = new Histogram("tickgate_kafka_produce_seconds", "");
+
+function completionFor(request: number): Completion {
+  let c = completions.get(request);
+  if (!c) completions.set(request, (c = { r: request, n: 0, f: 0, j: [] }));
+  return c;
+}
+
+function count(codes: readonly string[]) {
+  for (let i = 0; i < codes.length; i++) stats.byCheck[codes[i]] = (stats.byCheck[codes[i]] ?? 0) + 1;
+}
+
+function reject(original: unknown, key: string, recvTs: number, codes: string[], flags: string[], c: Completion, index: number, error?: string) {
+  const value = packr.pack(rejectRecord(original, key, recvTs, codes, flags, error));
+  rejected.push({ key, value });
+  batchBytes += value.length + key.length;
+  c.j.push([index, codes]);
+  stats.rejected++;
+  count(codes);
+}
+
+/** Handles one ring record: validate, encode the Kafka value, note the outcome for the completion. */
+function onRecord(bytes: Uint8Array, offset: number, length: number) {
+  const request = header.getUint32(offset + OFF_REQUEST, true);
+  const index = header.getUint32(offset + OFF_INDEX, true);
+  const recvTs = header.getFloat64(offset + OFF_RECV_TS, true);
+  const kind = header.getUint32(offset + OFF_KIND, true);
+  const c = completionFor(request);
+  c.n++;
+  stats.ticks++;
+  let value: unknown;
+  try {
+    value = unpackr.unpack(bytes.subarray(offset + TICK_HEADER_BYTES, offset + length));
+  } catch {
+    value = undefined; // cannot happen for records the pool wrote; rejected below as unreadable
+  }
+  if (kind !== KIND_TICK || value === undefined) {
+    const [text, error] = Array.isArray(value) ? (value as [unknown, string]) : [value, "unreadable record"];
+    return reject(text, "", recvTs, ["schema.unreadable"], [], c, index, error);
+  }
+  const r = validator.validate(value, recvTs);
+  const flags = r.flags.length === 0 ? NO_FLAGS : r.flags.slice();
+  if (r.ok && r.tick) {
+    const key = r.tick.exchange + ":" + r.tick.symbol;
+    const encoded = encodeValid(r.tick, recvTs, flags);
+    valid.push({ key, value: encoded });
+    batchBytes += encoded.length + key.length;
+    stats.accepted++;
+    if (flags.length > 0) {
+      c.f++;
+      stats.flagged++;
+      count(flags);
+    }
+  } else {
+    const key = r.tick ? r.tick.exchange + ":" + r.tick.symbol : "";
+    reject(value, key, recvTs, r.rejects.slice(), flags, c, index);
+  }
+}
+const NO_FLAGS: string[] = [];
+
+/** Reads records into the batch until it is full or the ring is empty. */
+function collect(): number {
+  let n = 0;
+  while (batchBytes < MAX_BATCH_BYTES && n < MAX_BATCH_RECORDS) {
+    const got = input.drain(onRecord, Math.min(256, MAX_BATCH_RECORDS - n));
+    if (got === 0) break;
+    n += got;
+  }
+  return n;
+}
+
+// ---------------------------------------------------------------- Kafka
+
+const kafka = createKafka(config, `-validator-${init.index}`);
+const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+const connected = connectWithRetry();
+
+async function connectWithRetry() {
+  for (let delay = 100; ; delay = Math.min(delay * 2, RETRY_MAX_MS)) {
+    try {
+      await producer.connect();
+      Atomics.store(status, STATUS_KAFKA, 0);
+      return;
+    } catch {
+      Atomics.store(status, STATUS_KAFKA, 1);
+      await Bun.sleep(delay);
+    }
+  }
+}
+
+/**
+ * Sends the batch until Kafka acknowledges it. On the first failure the requests in it are answered
+ * at once (503: "not acknowledged, retry"), the worker flags Kafka as unreachable so new requests are
+ * refused before any tick is taken, and the batch is retried with capped backoff: ticks already
+ * validated are never dropped. A retry by the client after such a 503 is harmless downstream
+ * (duplicate trade ids and seqs are rejected; Redis and PostgreSQL writes are idempotent).
+ */
+async function send(): Promise<void> {
+  const topicMessages = [];
+  if (valid.length) topicMessages.push({ topic: topic.valid, messages: valid });
+  if (rejected.length) topicMessages.push({ topic: topic.rejected, messages: rejected });
+  let answered = false;
+  for (let delay = 100; ; delay = Math.min(delay * 2, RETRY_MAX_MS)) {
+    const t0 = performance.now();
+    try {
+      stats.sends++;
+      await producer.sendBatch({ topicMessages, acks: -1, compression: compressionType[config.KAFKA_COMPRESSION] });
+      produceLatency.observe((performance.now() - t0) / 1000);
+      stats.records += valid.length + rejected.length;
+      Atomics.store(status, STATUS_KAFKA, 0);
+      if (!answered) writeCompletions();
+      return;
+    } catch (err) {
+      stats.failures++;
+      Atomics.store(status, STATUS_KAFKA, 1);
+      if (!answered) {
+        writeCompletions(`Kafka did not acknowledge the ticks: ${(err as Error).message}`);
+        answered = true;
+      }
+      if (stopping) return;
+      await Bun.sleep(delay);
+    }
+  }
+}
+
+function writeCompletions(error?: string) {
+  for (const c of completions.values()) {
+    if (error) c.e = error;
+    const bytes = packr.pack(c);
+    // The completion ring is sized far above what one batch writes and the main thread drains it
+    // continuously; wait (briefly, off the main thread) if it is ever full rather than lose an answer.
+    while (!output.write(bytes)) {
+      output.publish();
+      Atomics.wait(pause, 0, 0, 1);
+    }
+  }
+  output.publish();
+}
+const pause = new Int32Array(new SharedArrayBuffer(4));
+
+// ---------------------------------------------------------------- the loop
+
+let stopping = false;
+let busy = false;
+let drained: (() => void)[] = [];
+
+async function loop() {
+  await connected;
+  for (;;) {
+    if (collect() > 0) {
+      busy = true;
+      await send();
+      valid = [];
+      rejected = [];
+      completions = new Map();
+      batchBytes = 0;
+      busy = false;
+      continue;
+    }
+    if (drained.length) for (const d of drained.splice(0)) d();
+    if (stopping) return;
+    // Idle: sleep on the ring (Atomics.wait is fine here: nothing is in flight), then let the event
+    // loop run (comlink calls, kafkajs timers) before looking again.
+    input.waitForData(50);
+    await new Promise((r) => setImmediate(r));
+  }
+}
+const looping = loop();
+
+const api: ValidatorApi = {
+  async ready() {
+    await connected;
+  },
+  stats(): WorkerStats {
+    return {
+      index: init.index, ticks: stats.ticks, accepted: stats.accepted, rejected: stats.rejected, flagged: stats.flagged,
+      byCheck: { ...stats.byCheck },
+      kafka: { sends: stats.sends, failures: stats.failures, records: stats.records, latency: produceLatency.snapshot(), healthy: Atomics.load(status, STATUS_KAFKA) === 0 },
+      validator: validator.stats(),
+    };
+  },
+  reloadChecks(checksConfig: unknown) {
+    validator.reconfigure(loadChecksConfig((checksConfig ?? {}) as object));
+  },
+  drain() {
+    if (!busy && !input.available()) return Promise.resolve();
+    return new Promise<void>((resolve) => drained.push(resolve));
+  },
+  async shutdown() {
+    await api.drain();
+    stopping = true;
+    await looping;
+    await producer.disconnect().catch(() => {});
+  },
+};
+Comlink.expose(api);
