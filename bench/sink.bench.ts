@@ -1,0 +1,245 @@
+// Sink benchmarks (mitata): decoding consumed records, pipelined ZADD per tick, COPY rows/s on one
+// connection (direct and staging), one whole sink batch (Redis ∥ PostgreSQL), then an end-to-end
+// run: records already in Kafka → sink → both stores, for several flush sizes.
+//
+//   bun bench/sink.bench.ts            everything (the stack must be up: bash scripts/stack.sh up)
+//   SINK_BENCH_E2E=0 bun bench/…       skip the end-to-end part
+//
+// Needs Redis/PostgreSQL/Kafka for all but the decode bench; says so and skips when they are absent.
+// Setup is outside the timed part (generator form); every timed write is checked afterwards.
+import { bench, do_not_optimize, group, summary } from "mitata";
+import { runStage, type Row, type StageResult } from "./lib/report.ts";
+import { pack } from "msgpackr";
+import { connect } from "node:net";
+import { loadConfig, topics } from "../src/config.ts";
+import { decodeRecord, memberOf, scoreOf, zsetKey, type SinkTick } from "../src/sink/records.ts";
+import { decodeMessage } from "../src/sink/consumer.ts";
+import { createRedisWriter, redisClient } from "../src/sink/redis-writer.ts";
+import { createPgWriter, pgClient } from "../src/sink/pg-writer.ts";
+import { migrate } from "../src/sink/schema.ts";
+import { createFlusher } from "../src/sink/flush.ts";
+import { newStats } from "../src/sink/metrics.ts";
+import { startSink } from "../src/sink/index.ts";
+import { kafkaFor, makeTicks, produceRecords } from "../test/sink/produce.ts";
+
+const BATCH = 2000;
+
+function reachable(hostPort: string, timeoutMs = 800): Promise<boolean> {
+  const [host, port] = hostPort.split(":");
+  return new Promise((resolve) => {
+    const s = connect({ host, port: Number(port) });
+    const t = setTimeout(() => (s.destroy(), resolve(false)), timeoutMs);
+    s.once("connect", () => (clearTimeout(t), s.end(), resolve(true)));
+    s.once("error", () => (clearTimeout(t), resolve(false)));
+  });
+}
+const hostPort = (url: string) => {
+  const u = new URL(url);
+  return `${u.hostname}:${u.port || (u.protocol.startsWith("redis") ? 6379 : 5432)}`;
+};
+
+/** Fresh ts for every timed write so direct COPY never hits the unique key (shift in place: no allocation). */
+function shift(ticks: SinkTick[], by: number) {
+  for (const t of ticks) t.ts += by;
+}
+
+export async function main(): Promise<StageResult> {
+  const config = loadConfig({ ...process.env, LOG_LEVEL: "warn" });
+  const [redisUp, pgUp, kafkaUp] = await Promise.all([
+    reachable(hostPort(config.REDIS_URL)),
+    reachable(hostPort(config.DATABASE_URL)),
+    reachable(config.KAFKA_BROKERS[0]),
+  ]);
+  console.log(`stack: redis ${redisUp ? "up" : "ABSENT"}, postgres ${pgUp ? "up" : "ABSENT"}, kafka ${kafkaUp ? "up" : "ABSENT"}`);
+  const id = `bench${Date.now().toString(36)}`;
+
+  // ---------------------------------------------------------------- decode (pure)
+  const records = makeTicks(BATCH, { seed: 3 });
+  const values = records.map((r) => pack(r));
+  const messages = values.map((value, i) => ({ offset: String(i), key: Buffer.from(`${records[i].exchange}:${records[i].symbol}`), value }));
+  group("decode consumed records", () => {
+    summary(() => {
+      bench("decodeRecord [1 record]", function* () {
+        let i = 0;
+        yield () => do_not_optimize(decodeRecord(values[i++ % BATCH]));
+      });
+      bench(`decodeMessage, a fetched batch [${BATCH} record]`, function* () {
+        yield () => {
+          const out = new Array(BATCH);
+          for (let i = 0; i < BATCH; i++) out[i] = decodeMessage(0, messages[i]);
+          return do_not_optimize(out);
+        };
+      });
+      bench("memberOf [1 tick]", function* () {
+        const ticks = values.map((v) => decodeRecord(v));
+        let i = 0;
+        yield () => do_not_optimize(memberOf(ticks[i++ % BATCH]));
+      });
+    });
+  });
+
+  const cleanups: (() => Promise<unknown>)[] = [];
+  const redis = redisUp ? redisClient(config.REDIS_URL) : null;
+  const sql = pgUp ? pgClient(config.DATABASE_URL) : null;
+  const table = `${id}_ticks`;
+  if (sql) {
+    await migrate(sql, { table, log: () => {} });
+    cleanups.push(() => sql.unsafe(`drop table if exists ${table}`));
+  }
+  if (redis) {
+    cleanups.push(async () => {
+      const keys = await redis.keys(`${id}:*`);
+      for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+    });
+  }
+
+  // ---------------------------------------------------------------- Redis
+  if (redis) {
+    const ticks = values.map((v) => decodeRecord(v));
+    const writer = createRedisWriter(redis, { url: config.REDIS_URL, keyPrefix: `${id}:`, retentionMs: 86_400_000, retentionCount: 100_000 });
+    group(`redis: ${BATCH} ticks per pipeline`, () => {
+      summary(() => {
+        bench(`pipelined ZADD per tick [${BATCH} tick]`, function* () {
+          let k = 0;
+          yield async () => {
+            shift(ticks, 1);
+            const p = redis.pipeline();
+            for (const t of ticks) p.zadd(zsetKey(`${id}:z${k}:`, t), scoreOf(t), memberOf(t));
+            k = (k + 1) % 8; // bounded key space, so memory stays small; members are new each time (ts shifted)
+            const r = await p.exec();
+            if (!r || r.length !== BATCH || r.some(([e]) => e)) throw new Error("ZADD failed");
+          };
+        });
+        bench(`sink redis writer: ZADD per key + trims + last hash [${BATCH} tick]`, function* () {
+          yield async () => {
+            shift(ticks, 1);
+            const r = await writer.write(ticks);
+            if (r.added !== BATCH) throw new Error(`added ${r.added}`);
+          };
+        });
+      });
+    });
+  } else console.log("redis absent: skipping the Redis benchmarks");
+
+  // ---------------------------------------------------------------- PostgreSQL
+  if (sql) {
+    const ticks = values.map((v) => decodeRecord(v));
+    const direct = createPgWriter(sql, { table, mode: "direct" });
+    const staging = createPgWriter(sql, { table, mode: "staging" });
+    group(`postgres: COPY ${BATCH} rows on one connection`, () => {
+      summary(() => {
+        bench(`COPY direct, new rows, one connection [${BATCH} row]`, function* () {
+          yield async () => {
+            shift(ticks, 1);
+            const r = await direct.write(ticks);
+            if (r.inserted !== BATCH || r.path !== "direct") throw new Error(`direct: ${r.inserted} via ${r.path}`);
+          };
+        });
+        bench(`COPY staging + INSERT ON CONFLICT, new rows [${BATCH} row]`, function* () {
+          yield async () => {
+            shift(ticks, 1);
+            const r = await staging.write(ticks);
+            if (r.inserted !== BATCH) throw new Error(`staging inserted ${r.inserted}`);
+          };
+        });
+        bench(`redelivered batch, all duplicates: direct then staging [${BATCH} row]`, function* () {
+          yield async () => {
+            const r = await direct.write(ticks); // same ts as the last write: every row exists
+            if (r.inserted !== 0) throw new Error(`duplicates inserted ${r.inserted}`);
+          };
+        });
+      });
+    });
+  } else console.log("postgres absent: skipping the COPY benchmarks");
+
+  // ---------------------------------------------------------------- one whole sink batch
+  if (redis && sql) {
+    const ticks = values.map((v) => decodeRecord(v));
+    const stats = newStats("bench", "bench");
+    const flusher = createFlusher({
+      redis: createRedisWriter(redis, { url: config.REDIS_URL, keyPrefix: `${id}:`, retentionMs: 86_400_000, retentionCount: 100_000 }),
+      pg: createPgWriter(sql, { table, mode: "direct" }),
+      dlq: { topic: "none", send: async () => {} },
+      stats,
+      retry: { initialMs: 100, maxMs: 1000 },
+      aborted: () => false,
+      log: () => {},
+    });
+    bench(`whole sink batch: decode + Redis ∥ COPY [${BATCH} tick]`, function* () {
+      let k = 0;
+      yield async () => {
+        const items = new Array(BATCH);
+        k++;
+        for (let i = 0; i < BATCH; i++) {
+          const c = decodeMessage(0, messages[i]);
+          c.tick!.ts += k * 10_000; // new ticks every time
+          items[i] = c;
+        }
+        await flusher.flush({ items, reason: "size", waitedMs: 0 });
+      };
+    });
+  }
+
+  const result = await runStage("sink");
+  for (const c of cleanups) await c().catch(() => {});
+  await Promise.allSettled([sql?.end({ timeout: 2 }), redis?.quit()]);
+
+  if (redisUp && pgUp && kafkaUp && process.env.SINK_BENCH_E2E !== "0") result.rows.push(...(await endToEnd(id)));
+  else if (process.env.SINK_BENCH_E2E !== "0") console.log("stack incomplete: skipping the end-to-end run");
+  if (!(redisUp && pgUp && kafkaUp)) result.skipped = "stack absent: only the decode benchmarks ran (bash scripts/stack.sh up)";
+  return result;
+}
+
+/**
+ * End to end: N records already in Kafka (4 partitions), then a fresh sink group reads them into a
+ * fresh table + key prefix; ticks/s = N / (time until the last offset is committed). Run per flush size.
+ */
+async function endToEnd(id: string): Promise<Row[]> {
+  const rows: Row[] = [];
+  const N = Number(process.env.SINK_BENCH_N ?? 200_000);
+  const base = loadConfig({ ...process.env, TOPIC_PREFIX: id, KAFKA_PARTITIONS: "4", LOG_LEVEL: "warn" });
+  const t = topics(base);
+  const admin = kafkaFor(base.KAFKA_BROKERS).admin();
+  await admin.connect();
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic: t.valid, numPartitions: 4 }, { topic: t.dlq, numPartitions: 4 }] });
+  const records = makeTicks(N, { seed: 5, keys: Array.from({ length: 50 }, (_, i) => `ex${i % 5}:S${i}-USDT`) });
+  let p0 = performance.now();
+  await produceRecords({ brokers: base.KAFKA_BROKERS, topic: t.valid, chunk: 5000 }, records);
+  console.log(`\nend to end: ${N} records produced in ${((performance.now() - p0) / 1000).toFixed(1)} s; draining them through the sink:`);
+  const sizes = (process.env.SINK_BENCH_FLUSH_ROWS ?? "250,1000,2000,5000").split(",").map(Number);
+  const sql = pgClient(base.DATABASE_URL);
+  const redis = redisClient(base.REDIS_URL);
+  for (const flushRows of sizes) {
+    for (const mode of ["direct", "staging"] as const) {
+      if (mode === "staging" && flushRows !== 2000) continue;
+      const run = `${id}_${flushRows}_${mode}`;
+      const config = { ...base, SINK_GROUP: `${run}-g`, SINK_TABLE: `${run}`, REDIS_KEY_PREFIX: `${run}:`, SINK_FLUSH_ROWS: flushRows, SINK_FLUSH_MS: 50, SINK_PG_MODE: mode };
+      p0 = performance.now();
+      const sink = await startSink(config, { log: () => {} });
+      while (sink.stats().written < N || sink.stats().lag.total > 0) await new Promise((r) => setTimeout(r, 20));
+      const dt = (performance.now() - p0) / 1000;
+      const s = sink.stats();
+      await sink.stop();
+      const [{ n }] = await sql.unsafe(`select count(*)::int as n from ${run}`);
+      const h = s.histograms;
+      console.log(
+        `  SINK_FLUSH_ROWS=${String(flushRows).padEnd(5)} ${mode.padEnd(7)}: ${(N / dt).toFixed(0).padStart(7)} ticks/s ` +
+          `(${dt.toFixed(2)} s incl. start + group join; ${s.flushes.size} size / ${s.flushes.time} time flushes; ` +
+          `mean redis ${(h.redisMs.sum / h.redisMs.count).toFixed(1)} ms, pg ${(h.pgMs.sum / h.pgMs.count).toFixed(1)} ms per batch; rows ${n}${n === N ? " ✓" : " ✗"})`,
+      );
+      const ns = (dt * 1e9) / N;
+      rows.push({ stage: "sink", name: `end to end, SINK_FLUSH_ROWS=${flushRows} ${mode} [${N} tick]`, unit: "tick", perOp: N, ns, p50: ns, p75: ns, p99: ns, perSec: N / dt, samples: 1 });
+      await sql.unsafe(`drop table if exists ${run}`);
+      const keys = await redis.keys(`${run}:*`);
+      for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+      await admin.deleteGroups([config.SINK_GROUP]).catch(() => {});
+    }
+  }
+  await admin.deleteTopics({ topics: [t.valid, t.dlq] }).catch(() => {});
+  await admin.disconnect();
+  await sql.end({ timeout: 2 });
+  await redis.quit();
+  return rows;
+}
+
+if (import.meta.main) await main();

@@ -1,0 +1,189 @@
+// The kafkajs side of the sink: a consumer group member on `<prefix>.valid` that decodes each
+// fetched batch into the Batcher and returns, so the next fetch overlaps the write of the previous
+// batch. Offsets are never auto-committed: commit() is called by the flush loop with the offsets of
+// batches both targets took.
+//
+// Why the buffer is dropped on GROUP_JOIN: after a rebalance kafkajs refetches every assigned
+// partition from its committed offset, so records still waiting here would arrive twice. Records
+// already being written are finished and committed (a commit only ever names written records, so
+// even a partition that moved to another member is at worst redelivered, never skipped).
+import type { Consumer, EachBatchPayload, Kafka } from "kafkajs";
+import type { Batcher } from "./batcher.ts";
+import type { SinkStats } from "./metrics.ts";
+import { decodeRecord, type SinkTick } from "./records.ts";
+import { PoisonRecord, messageOf } from "./errors.ts";
+
+/** One consumed record: decoded tick, or why it is poison. Keeps the raw bytes for the DLQ. */
+export interface Consumed {
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  tick: SinkTick | null;
+  poison: PoisonRecord | null;
+}
+
+export interface ConsumerOptions {
+  kafka: Kafka;
+  groupId: string;
+  topic: string;
+  batcher: Batcher<Consumed>;
+  /** eachBatch waits while this many records are buffered (backpressure while a target is down). */
+  maxBuffered: number;
+  /** Broker-side long poll bound (fetch.max.wait): also bounds how long stop() waits for a fetch. */
+  fetchMaxWaitMs: number;
+  /** How long a member that died without leaving (kill -9) keeps its partitions. */
+  sessionTimeoutMs: number;
+  stats: SinkStats;
+  log: (msg: string) => void;
+}
+
+export function decodeMessage(partition: number, m: { offset: string; key: Buffer | null; value: Buffer | null }): Consumed {
+  try {
+    return { partition, offset: m.offset, key: m.key, value: m.value, tick: decodeRecord(m.value), poison: null };
+  } catch (e) {
+    const p = e instanceof PoisonRecord ? e : new PoisonRecord("record.undecodable", messageOf(e));
+    return { partition, offset: m.offset, key: m.key, value: m.value, tick: null, poison: p };
+  }
+}
+
+export function createConsumer(o: ConsumerOptions) {
+  const { batcher, stats, topic } = o;
+  const consumer: Consumer = o.kafka.consumer({
+    groupId: o.groupId,
+    sessionTimeout: o.sessionTimeoutMs,
+    rebalanceTimeout: 60_000,
+    heartbeatInterval: 3_000,
+    maxWaitTimeInMs: o.fetchMaxWaitMs,
+    maxBytesPerPartition: 4 << 20,
+    maxBytes: 32 << 20,
+    allowAutoTopicCreation: false,
+    retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 5_000 },
+  });
+
+  let generation = 0;
+  let stopping = false;
+  const highWatermark = new Map<number, number>();
+  /** Next offset to consume per partition as this member committed it (or first saw it). */
+  const committed = new Map<number, number>();
+  /** Offsets written but not yet committed (a failed commit is retried with the next batch). */
+  const pending = new Map<number, number>();
+  let spaceWaiter: (() => void) | null = null;
+
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    generation++;
+    const dropped = batcher.clear();
+    stats.rebalanceDropped += dropped;
+    stats.buffered = batcher.size;
+    const assigned: number[] = (e.payload.memberAssignment[topic] ?? []).slice().sort((a: number, b: number) => a - b);
+    stats.assigned = assigned;
+    stats.joined = true;
+    for (const p of [...highWatermark.keys()]) if (!assigned.includes(p)) highWatermark.delete(p);
+    for (const p of [...committed.keys()]) if (!assigned.includes(p)) committed.delete(p);
+    o.log(`joined group ${o.groupId} (generation ${generation}): partitions [${assigned.join(",")}]${dropped ? `, ${dropped} buffered records dropped (refetched)` : ""}`);
+    notifySpace();
+  });
+  consumer.on(consumer.events.CRASH, (e) => {
+    stats.joined = false;
+    o.log(`consumer crashed (${messageOf(e.payload.error)}); restart: ${e.payload.restart}`);
+  });
+
+  function notifySpace() {
+    const w = spaceWaiter;
+    spaceWaiter = null;
+    w?.();
+  }
+  const waitSpace = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms);
+      spaceWaiter = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
+
+  async function eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload) {
+    const gen = generation;
+    while (batcher.size >= o.maxBuffered) {
+      if (stopping || !isRunning() || isStale()) return;
+      await waitSpace(1000);
+      // Heartbeat while we hold the fetch back, so the group doesn't evict us during an outage;
+      // it throws when a rebalance started, which hands control back to kafkajs.
+      await heartbeat();
+      if (gen !== generation) return;
+    }
+    if (stopping || gen !== generation) return;
+    const p = batch.partition;
+    const msgs = batch.messages;
+    const items: Consumed[] = new Array(msgs.length);
+    for (let i = 0; i < msgs.length; i++) items[i] = decodeMessage(p, msgs[i]);
+    stats.consumed += msgs.length;
+    highWatermark.set(p, Number(batch.highWatermark));
+    if (!committed.has(p) && msgs.length) committed.set(p, Number(msgs[0].offset));
+    batcher.push(items);
+    stats.buffered = batcher.size;
+    // Advances the fetch position only; what is committed is decided by commit().
+    resolveOffset(batch.lastOffset());
+  }
+
+  /** Commits the offsets after the given written records. Never throws: a failure is retried next time. */
+  async function commit(items: Consumed[]): Promise<void> {
+    for (const c of items) {
+      const next = Number(c.offset) + 1;
+      if (next > (pending.get(c.partition) ?? -1)) pending.set(c.partition, next);
+    }
+    // Never move a commit backwards (a refetch after a rebalance replays lower offsets).
+    for (const [p, off] of pending) if (off <= (committedByUs.get(p) ?? -1)) pending.delete(p);
+    if (pending.size === 0) return;
+    const offsets = [...pending].map(([partition, offset]) => ({ topic, partition, offset: String(offset) }));
+    try {
+      await consumer.commitOffsets(offsets);
+      for (const { partition, offset } of offsets) {
+        committedByUs.set(partition, Number(offset));
+        committed.set(partition, Number(offset));
+        if (pending.get(partition) === Number(offset)) pending.delete(partition);
+      }
+      stats.commits++;
+    } catch (e) {
+      stats.commitFailures++;
+      o.log(`offset commit failed (kept, retried with the next batch): ${messageOf(e)}`);
+    }
+  }
+  const committedByUs = new Map<number, number>();
+
+  function lag() {
+    let total = 0;
+    const byPartition: Record<number, number> = {};
+    for (const [p, hw] of highWatermark) {
+      const n = Math.max(0, hw - (committed.get(p) ?? hw));
+      byPartition[p] = n;
+      total += n;
+    }
+    return { total, byPartition };
+  }
+
+  async function start() {
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch });
+  }
+
+  async function pause() {
+    try {
+      consumer.pause([{ topic }]);
+    } catch {
+      // not running yet: nothing to pause
+    }
+  }
+
+  async function stop() {
+    stopping = true;
+    notifySpace();
+    await consumer.disconnect();
+    stats.joined = false;
+  }
+
+  return { start, stop, pause, commit, lag, notifySpace, consumer };
+}
+
+export type SinkConsumer = ReturnType<typeof createConsumer>;
