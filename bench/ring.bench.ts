@@ -3,8 +3,9 @@
 //   bun bench/ring.bench.ts            (or import { main } and await it)
 // This file is also the Worker script for the cross-thread case (see the bottom).
 import { isMainThread } from "node:worker_threads";
-import { bench, do_not_optimize, group, run } from "mitata";
+import { bench, do_not_optimize, group } from "mitata";
 import { Ring } from "../src/ring/index.ts";
+import { runStage, type StageResult } from "./lib/report.ts";
 
 const RING_BYTES = 1 << 20;
 const DONE_BYTES = 64 * 1024;
@@ -31,7 +32,7 @@ const touch = (bytes: Uint8Array, offset: number, length: number) => {
 function singleThread(): void {
   const pool = payloads(BATCH * 16);
   {
-    bench("write + publish + drain, 1 record", function* () {
+    bench("write + publish + drain, 1 record [1 record]", function* () {
       const sab = Ring.allocate(RING_BYTES);
       const producer = new Ring(sab);
       const consumer = new Ring(sab);
@@ -42,7 +43,7 @@ function singleThread(): void {
         do_not_optimize(consumer.drain(touch));
       };
     });
-    bench(`write ×${BATCH}, publish once, drain (per batch)`, function* () {
+    bench(`write ×${BATCH}, publish once, drain [${BATCH} record]`, function* () {
       const sab = Ring.allocate(RING_BYTES);
       const producer = new Ring(sab);
       const consumer = new Ring(sab);
@@ -53,7 +54,7 @@ function singleThread(): void {
         do_not_optimize(consumer.drain(touch));
       };
     });
-    bench(`write(scratch, start, end) ×${BATCH}, publish once, drain (per batch)`, function* () {
+    bench(`write(scratch, start, end) ×${BATCH}, publish once, drain [${BATCH} record]`, function* () {
       // How the ingest path writes: slices of one reused scratch buffer.
       const scratch = new Uint8Array(BATCH * 128);
       const slices = pool.slice(0, BATCH);
@@ -80,7 +81,7 @@ function crossThread(): void {
   const batchBytes = Array.from({ length: 16 }, (_, b) =>
     pool.slice(b * BATCH, (b + 1) * BATCH).reduce((sum, p) => sum + Ring.prototype.recordBytes(p.length), 0),
   );
-  bench(`main → worker, ${CROSS_RECORDS} records, batches of ${BATCH}`, function* () {
+  bench(`main → worker, batches of ${BATCH} published once, completions back [${CROSS_RECORDS} record]`, function* () {
     const sab = Ring.allocate(RING_BYTES);
     const doneSab = Ring.allocate(DONE_BYTES);
     const ring = new Ring(sab);
@@ -119,18 +120,10 @@ function crossThread(): void {
   });
 }
 
-export async function main(): Promise<void> {
+export async function main(): Promise<StageResult> {
   group("ring, one thread", singleThread);
   group("ring, across threads", crossThread);
-  const { benchmarks } = await run();
-  for (const trial of benchmarks) {
-    for (const r of trial.runs) {
-      if (!r.stats) continue;
-      const perRecord = r.name.includes(" records,") ? CROSS_RECORDS : r.name.includes("per batch") ? BATCH : 1;
-      const ns = r.stats.avg / perRecord;
-      console.log(`${r.name}: ${ns.toFixed(1)} ns/record = ${(1e3 / ns).toFixed(1)} M ticks/s`);
-    }
-  }
+  return runStage("ring");
 }
 
 /** Worker side: drain, count, send a completion (count as 3 bytes) per drained batch. */
@@ -157,7 +150,7 @@ function consume(sab: SharedArrayBuffer, doneSab: SharedArrayBuffer): void {
 }
 
 if (!isMainThread) {
-  self.onmessage = (e: MessageEvent<{ sab: SharedArrayBuffer; doneSab: SharedArrayBuffer }>) =>
+  (globalThis as unknown as { onmessage: unknown }).onmessage = (e: MessageEvent<{ sab: SharedArrayBuffer; doneSab: SharedArrayBuffer }>) =>
     consume(e.data.sab, e.data.doneSab);
 } else if (import.meta.main) {
   await main();
