@@ -249,8 +249,18 @@ case "$cmd" in
       kafka) tail -n 50 "$STACK_DIR/kafka/kafka.log";;
       *) for f in redis/redis.log postgres/postgres.log kafka/kafka.log; do echo "== $f"; tail -n 20 "$STACK_DIR/$f" 2>/dev/null || true; done;;
     esac;;
-  stop) "${2:?stop which service: redis|postgres|kafka}_down";;
-  start) "${2:?start which service: redis|postgres|kafka}_up"; [ "$2" = kafka ] && kafka_wait; true;;
+  stop)
+    svc="${2:?stop which service: redis|postgres|kafka}"
+    case "$svc" in redis|postgres|kafka) ;; *) die "unknown service '$svc' (redis|postgres|kafka)";; esac
+    # Stopping one service is for fault tests: refuse loudly when it is not ours to stop.
+    if [ ! -f "$STACK_DIR/$svc/started-by-stack" ]; then
+      die "$svc was not started by this checkout's scripts/stack.sh ($STACK_DIR/$svc/started-by-stack missing); not stopping it"
+    fi
+    "${svc}_down";;
+  start)
+    svc="${2:?start which service: redis|postgres|kafka}"
+    case "$svc" in redis|postgres|kafka) ;; *) die "unknown service '$svc' (redis|postgres|kafka)";; esac
+    "${svc}_up"; [ "$svc" = kafka ] && kafka_wait; true;;
   clean) kafka_down; redis_down; postgres_down; rm -rf "$STACK_DIR/redis" "$STACK_DIR/postgres" "$STACK_DIR/kafka"; log "data removed";;
   *) die "unknown command '$cmd' (up|down|status|logs|clean|stop SERVICE|start SERVICE)";;
 esac
