@@ -38,6 +38,17 @@ export function findJsonError(text: string): JsonErrorAt | null {
     return "unexpected end of input in string";
   };
 
+  /** A property name and its colon, at i (white space before it already skipped). */
+  const member = (): string | null => {
+    if (text[i] !== '"') return i >= n ? "unexpected end of input" : "expected a property name in double quotes";
+    const bad = string();
+    if (bad) return bad;
+    skip();
+    if (text[i] !== ":") return i >= n ? "unexpected end of input" : "expected ':'";
+    i++;
+    return null;
+  };
+
   let expectValue = true;
   for (;;) {
     skip();
@@ -55,12 +66,8 @@ export function findJsonError(text: string): JsonErrorAt | null {
           continue;
         }
         if (c === "{") {
-          if (text[i] !== '"') return at(i >= n ? "unexpected end of input" : "expected a property name in double quotes");
-          const bad = string();
+          const bad = member();
           if (bad) return at(bad);
-          skip();
-          if (text[i] !== ":") return at(i >= n ? "unexpected end of input" : "expected ':'");
-          i++;
         }
         continue;
       }
@@ -89,12 +96,8 @@ export function findJsonError(text: string): JsonErrorAt | null {
     expectValue = true;
     if (top === OBJECT) {
       skip();
-      if (text[i] !== '"') return at(i >= n ? "unexpected end of input" : "expected a property name in double quotes");
-      const bad = string();
+      const bad = member();
       if (bad) return at(bad);
-      skip();
-      if (text[i] !== ":") return at(i >= n ? "unexpected end of input" : "expected ':'");
-      i++;
     }
   }
 }

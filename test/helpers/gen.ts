@@ -1,18 +1,9 @@
 // Seeded generators of realistic ticks (random-walk prices, increasing seq and trade ids, live
 // timestamps) and of bad ticks with the code they must be rejected with. Used by the tests and by
 // the load tool, so both exercise the same mix.
+import { prng } from "./prng.ts";
 
-/** mulberry32: a small seeded PRNG, so a failing case can be replayed. */
-export function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
 
 export const EXCHANGES = ["binance", "coinbase", "kraken", "okx"];
 export const BASES = ["BTC", "ETH", "SOL", "XRP", "ADA", "DOGE", "AVAX", "DOT", "LINK", "LTC", "BCH", "ATOM"];

@@ -3,18 +3,10 @@
 import { Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
 import { pack } from "msgpackr";
 import { RECORD_VERSION, type ValidRecord } from "../../src/tick.ts";
+import { prng } from "../helpers/prng.ts";
 
-/** mulberry32: small seeded PRNG, so a failing run can be replayed from its seed. */
-export function prng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng };
+
 
 export interface MakeTicksOptions {
   seed?: number;
