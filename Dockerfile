@@ -2,6 +2,8 @@
 FROM oven/bun:1.4.4 AS deps
 WORKDIR /app
 COPY package.json bun.lock bunfig.toml ./
+# patchedDependencies (patches/kafkajs@2.2.4.patch) are applied by bun install.
+COPY patches ./patches
 RUN bun install --frozen-lockfile --production
 
 FROM oven/bun:1.4.4

@@ -11,7 +11,7 @@ import { workerData } from "node:worker_threads";
 import type { Producer } from "kafkajs";
 import { CHECKS, loadChecksConfig, Validator } from "../src/checks/index.ts";
 import { topics } from "../src/config.ts";
-import { compressionType, createKafka } from "../src/kafka/client.ts";
+import { cachedKeyPartitioner, compressionType, createKafka } from "../src/kafka/client.ts";
 import { Histogram } from "../src/metrics.ts";
 import { KIND_TICK, OFF_INDEX, OFF_KIND, OFF_RECV_TS, OFF_REQUEST, TICK_HEADER_BYTES, type Completion } from "../src/ingest/records.ts";
 import { Ring } from "../src/ring/index.ts";
@@ -123,7 +123,9 @@ function collect(): number {
 // ---------------------------------------------------------------- Kafka
 
 const kafka = createKafka(config, `-validator-${init.index}`);
-const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+const producer: Producer = kafka.producer({
+  idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false, createPartitioner: cachedKeyPartitioner,
+});
 const connected = connectWithRetry();
 
 async function connectWithRetry() {
