@@ -13,8 +13,13 @@ const SEPARATORS = ["-", "/", "_"];
 interface SymbolState {
   exchange: string;
   symbol: string;
+  /** the mid walks on each quote; trades print at the last quote's touch */
   price: number;
-  seq: number;
+  bid: number;
+  ask: number;
+  /** trades and quotes are separate feed streams, each with its own seq (as the checks expect) */
+  tradeSeq: number;
+  quoteSeq: number;
   tradeId: number;
 }
 
@@ -43,26 +48,39 @@ export function tickStream(opts: GenOptions = {}) {
     states.push({
       exchange: exchanges[i % exchanges.length],
       symbol: `${base}-${QUOTES[i % QUOTES.length]}`,
-      price: 10 + rand() * 50_000,
-      seq: 1,
+      price: 0,
+      bid: 0,
+      ask: 0,
+      tradeSeq: 1,
+      quoteSeq: 1,
       tradeId: 1_000_000 + i * 1000,
     });
   }
+  for (const s of states) quoteAround(s, 10 + rand() * 50_000);
+
+  function quoteAround(s: SymbolState, mid: number) {
+    s.price = mid;
+    const half = Math.max(0.01, Math.round(mid * 0.0001 * 100) / 100);
+    s.bid = Math.round((mid - half) * 100) / 100;
+    s.ask = Math.round((mid + half) * 100) / 100;
+  }
+
   // Strictly increasing µs timestamps that stay within a few ms of the clock even at 1M ticks/s.
   let lastTs = 0;
   const ts = () => (lastTs = Math.max(lastTs + 1, now() * 1000));
 
   function good(s: SymbolState): Record<string, unknown> {
-    s.price *= 1 + (rand() - 0.5) * 0.001;
-    const price = Math.round(s.price * 100) / 100;
     const [base, quote] = s.symbol.split("-");
     const symbol = `${rand() < 0.5 ? base : base.toLowerCase()}${SEPARATORS[Math.floor(rand() * 3)]}${quote}`;
     const exchange = rand() < 0.8 ? s.exchange : s.exchange.toUpperCase();
     if (rand() < 0.5) {
-      return { type: "trade", exchange, symbol, ts: ts(), price, size: Math.round((0.001 + rand() * 2) * 1e6) / 1e6, side: rand() < 0.5 ? "buy" : "sell", tradeId: s.tradeId++, seq: s.seq++ };
+      // A buy lifts the ask, a sell hits the bid.
+      const side = rand() < 0.5 ? "buy" : "sell";
+      const price = side === "buy" ? s.ask : s.bid;
+      return { type: "trade", exchange, symbol, ts: ts(), price, size: Math.round((0.001 + rand() * 2) * 1e6) / 1e6, side, tradeId: s.tradeId++, seq: s.tradeSeq++ };
     }
-    const half = Math.max(0.01, Math.round(price * 0.0001 * 100) / 100);
-    return { type: "quote", exchange, symbol, ts: ts(), bid: Math.round((price - half) * 100) / 100, bidSize: Math.round(rand() * 10 * 1e4) / 1e4, ask: Math.round((price + half) * 100) / 100, askSize: Math.round(rand() * 10 * 1e4) / 1e4, seq: s.seq++ };
+    quoteAround(s, s.price * (1 + (rand() - 0.5) * 0.001));
+    return { type: "quote", exchange, symbol, ts: ts(), bid: s.bid, bidSize: Math.round(rand() * 10 * 1e4) / 1e4, ask: s.ask, askSize: Math.round(rand() * 10 * 1e4) / 1e4, seq: s.quoteSeq++ };
   }
 
   // Each bad tick breaks exactly one stateless rule, so its code is known in advance.

@@ -6,7 +6,7 @@ import { consumeAll } from "../helpers/kafka.ts";
 import { listening, stack } from "../helpers/services.ts";
 import { startTickgate } from "../helpers/tickgate.ts";
 
-const id = (n: { exchange: unknown; symbol: unknown; seq?: unknown }) => `${n.exchange}:${n.symbol}:${n.seq}`;
+const id = (n: { exchange: unknown; symbol: unknown; type: unknown; seq?: unknown }) => `${n.exchange}:${n.symbol}:${n.type}:${n.seq}`;
 
 async function post(url: string, ticks: unknown[]) {
   const res = await fetch(`${url}/v1/ticks`, { method: "POST", body: JSON.stringify(ticks), headers: { "content-type": "application/json" } });

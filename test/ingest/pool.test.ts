@@ -39,8 +39,8 @@ describe("pool", () => {
       expect(err).toBeInstanceOf(IngestError);
       expect([err.status, err.code]).toEqual([503, "pipeline.full"]);
     }
-    // The generator numbers each symbol's ticks by seq, so exchange:symbol:seq names a tick.
-    const id = (n: { exchange: unknown; symbol: unknown; seq?: unknown }) => `${n.exchange}:${n.symbol}:${n.seq}`;
+    // The generator numbers each symbol's trades and quotes by seq, so exchange:symbol:type:seq names a tick.
+    const id = (n: { exchange: unknown; symbol: unknown; type: unknown; seq?: unknown }) => `${n.exchange}:${n.symbol}:${n.type}:${n.seq}`;
     const ids = (i: number) => requests[i].map((tk) => id(normalised(tk)));
     const expected = outcomes.flatMap((o, i) => (o.status === "fulfilled" ? ids(i) : []));
     const refusedIds = new Set(outcomes.flatMap((o, i) => (o.status === "rejected" ? ids(i) : [])));
