@@ -9,7 +9,7 @@ import * as Comlink from "comlink";
 import { Unpackr } from "msgpackr";
 import { workerData } from "node:worker_threads";
 import type { Producer } from "kafkajs";
-import { CHECKS, loadChecksConfig, Validator } from "../src/checks/index.ts";
+import { CHECKS, loadChecksConfig, routingKey, Validator } from "../src/checks/index.ts";
 import { topics } from "../src/config.ts";
 import { cachedKeyPartitioner, compressionType, createKafka } from "../src/kafka/client.ts";
 import { Histogram } from "../src/metrics.ts";
@@ -38,7 +38,7 @@ const RETRY_MAX_MS = 2000;
 
 // ---------------------------------------------------------------- the batch being built
 
-type Message = { key: string; value: Buffer };
+type Message = { key: string | null; value: Buffer };
 let valid: Message[] = [];
 let rejected: Message[] = [];
 let completions = new Map<number, Completion>();
@@ -63,7 +63,8 @@ function count(codes: readonly string[]) {
 
 function reject(original: unknown, key: string, recvTs: number, codes: string[], flags: string[], c: Completion, index: number, error?: string) {
   const value = packr.pack(rejectRecord(original, key, recvTs, codes, flags, error));
-  rejected.push({ key, value });
+  // No key at all (rather than "") when the tick names no symbol: such rejects spread over partitions.
+  rejected.push({ key: key === "" ? null : key, value });
   batchBytes += value.length + key.length;
   c.j.push([index, codes]);
   stats.rejected++;
@@ -103,8 +104,8 @@ function onRecord(bytes: Uint8Array, offset: number, length: number) {
       count(flags);
     }
   } else {
-    const key = r.tick ? r.tick.exchange + ":" + r.tick.symbol : "";
-    reject(value, key, recvTs, r.rejects.slice(), flags, c, index);
+    // Rejects are keyed by exchange:symbol too, as far as the tick gives them (routingKey is "" otherwise).
+    reject(value, routingKey(value), recvTs, r.rejects.slice(), flags, c, index);
   }
 }
 const NO_FLAGS: string[] = [];

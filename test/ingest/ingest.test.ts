@@ -147,6 +147,10 @@ describe("ingest: every content type reaches Kafka exactly", () => {
       expect(r.value.codes).toContain(code!);
       expect(r.value.v).toBe(1);
       expect(typeof r.value.recvTs).toBe("number");
+      // Keyed like valid records: the generator's bad ticks name an exchange and a symbol.
+      const n = normalised(r.value.original);
+      expect(r.key).toBe(`${n.exchange}:${n.symbol}`);
+      expect(r.value.key).toBe(r.key);
       byOriginal.delete(JSON.stringify(r.value.original));
     }
     expect(byOriginal.size).toBe(0);
