@@ -25,7 +25,7 @@ export type { SinkStats } from "./metrics.ts";
 export type SinkConfig = Pick<
   Config,
   | "KAFKA_BROKERS" | "KAFKA_CLIENT_ID" | "TOPIC_PREFIX" | "KAFKA_PARTITIONS" | "REDIS_URL" | "DATABASE_URL"
-  | "SINK_GROUP" | "SINK_FLUSH_ROWS" | "SINK_FLUSH_MS" | "SINK_TABLE" | "SINK_PG_MODE" | "SINK_BUFFER_ROWS"
+  | "SINK_GROUP" | "SINK_FLUSH_ROWS" | "SINK_FLUSH_MS" | "SINK_TABLE" | "SINK_PG_MODE" | "SINK_BUFFER_ROWS" | "SINK_CONCURRENCY"
   | "SINK_RETRY_MAX_MS" | "REDIS_RETENTION_MS" | "REDIS_RETENTION_COUNT" | "REDIS_KEY_PREFIX" | "PG_RETENTION"
   | "SHUTDOWN_TIMEOUT_MS" | "LOG_LEVEL" | "SINK_SESSION_TIMEOUT_MS"
 >;
@@ -67,7 +67,8 @@ export async function startSink(config: SinkConfig, opts: SinkOptions = {}): Pro
   let aborted = false;
   let stopping = false;
 
-  const sql: Sql = pgClient(config.DATABASE_URL);
+  // One connection per batch in flight: a COPY holds its connection for the whole batch.
+  const sql: Sql = pgClient(config.DATABASE_URL, { max: config.SINK_CONCURRENCY });
   const redis: Redis = redisClient(config.REDIS_URL);
   // ioredis emits 'error' on every failed reconnect; the flush loop reports outages itself.
   redis.on("error", (e) => debug && log(`redis: ${messageOf(e)}`));
@@ -128,30 +129,42 @@ export async function startSink(config: SinkConfig, opts: SinkOptions = {}): Pro
   });
 
   // ---------------------------------------------------------------- flush loop
-  let flushing = false;
+  // Up to SINK_CONCURRENCY batches are written at once: their Redis and PostgreSQL round trips
+  // overlap, and every write is idempotent and order-free (ZADD of fixed members, the last-hash
+  // script compares ts, INSERT … ON CONFLICT DO NOTHING). Commits stay in batch order: a batch's
+  // offsets are committed only after it and every batch before it are written.
+  let flushing = 0;
   let commits: Promise<void> = Promise.resolve();
   let idleWaiters: (() => void)[] = [];
   let lastWriteAt = Date.now();
+  const inFlight = new Set<Promise<void>>();
   const loopDone = (async () => {
     for (;;) {
+      while (inFlight.size >= config.SINK_CONCURRENCY) await Promise.race(inFlight);
       const b = await batcher.take();
       if (!b) break;
       stats.buffered = batcher.size;
       consumer.notifySpace();
-      flushing = true;
-      try {
-        await flusher.flush(b);
-      } catch (e) {
-        if (e instanceof FlushAborted) break; // unwritten: not committed, redelivered later
-        throw e;
-      } finally {
-        flushing = false;
-      }
-      lastWriteAt = Date.now();
-      // Commits are chained, not awaited: the next batch's writes overlap this commit's round trip.
-      commits = commits.then(() => consumer.commit(b.items));
-      if (batcher.size === 0) for (const w of idleWaiters.splice(0)) w();
+      flushing++;
+      const written = flusher.flush(b).finally(() => {
+        flushing--;
+        lastWriteAt = Date.now();
+      });
+      // An aborted flush (sink stopping) rejects the chain: nothing after it is committed either,
+      // and all of it is redelivered later.
+      commits = commits.then(() => written).then(() => consumer.commit(b.items));
+      const settled = commits.then(
+        () => {
+          if (batcher.size === 0 && flushing === 0) for (const w of idleWaiters.splice(0)) w();
+        },
+        (e) => {
+          if (!(e instanceof FlushAborted)) log(`flush failed: ${messageOf(e)}`);
+        },
+      );
+      const tracked = settled.finally(() => inFlight.delete(tracked));
+      inFlight.add(tracked);
     }
+    await Promise.all(inFlight);
     for (const w of idleWaiters.splice(0)) w();
   })().catch((e) => {
     log(`flush loop failed: ${messageOf(e)}`);
@@ -166,7 +179,7 @@ export async function startSink(config: SinkConfig, opts: SinkOptions = {}): Pro
   // While idle nobody writes, so an outage would go unnoticed: ping both targets then.
   let pinging = false;
   const health = setInterval(async () => {
-    if (pinging || flushing || stopping || Date.now() - lastWriteAt < 1000) return;
+    if (pinging || flushing > 0 || stopping || Date.now() - lastWriteAt < 1000) return;
     pinging = true;
     try {
       const [r, p] = await Promise.all([redisWriter.ping(), pgWriter.ping()]);
@@ -198,8 +211,8 @@ export async function startSink(config: SinkConfig, opts: SinkOptions = {}): Pro
   async function drain(): Promise<void> {
     await consumer.pause();
     batcher.drain(true);
-    if (batcher.size > 0 || flushing) await new Promise<void>((r) => idleWaiters.push(r));
-    await commits;
+    if (batcher.size > 0 || flushing > 0) await new Promise<void>((r) => idleWaiters.push(r));
+    await commits.catch(() => {});
   }
 
   let stopped: Promise<void> | null = null;
@@ -213,7 +226,7 @@ export async function startSink(config: SinkConfig, opts: SinkOptions = {}): Pro
       const deadline = setTimeout(() => (aborted = true), config.SHUTDOWN_TIMEOUT_MS);
       await loopDone.catch(() => {});
       clearTimeout(deadline);
-      await commits;
+      await commits.catch(() => {});
       await consumer.stop().catch((e) => log(`consumer disconnect: ${messageOf(e)}`));
       await producer.disconnect().catch(() => {});
       await Promise.allSettled([sql.end({ timeout: 2 }), redis.quit().catch(() => redis.disconnect())]);

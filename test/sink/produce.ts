@@ -1,6 +1,7 @@
 // Produces `ticks.valid` records the way ingest does (key `exchange:symbol`, value msgpack of a
 // ValidRecord), so the sink can be tested before/without the HTTP path. Shared with the ingest tests.
-import { Kafka, logLevel, Partitioners, type Producer } from "kafkajs";
+import { Partitioners, type Producer } from "kafkajs";
+import { createKafka } from "../../src/kafka/client.ts";
 import { pack } from "msgpackr";
 import { RECORD_VERSION, type ValidRecord } from "../../src/tick.ts";
 import { prng } from "../helpers/prng.ts";
@@ -43,7 +44,7 @@ export function makeTicks(n: number, opts: MakeTicksOptions = {}): ValidRecord[]
 }
 
 export function kafkaFor(brokers: string[]) {
-  return new Kafka({ clientId: "tickgate-test-producer", brokers, logLevel: logLevel.NOTHING });
+  return createKafka({ KAFKA_BROKERS: brokers, KAFKA_CLIENT_ID: "tickgate-test-producer", LOG_LEVEL: "error" });
 }
 
 export interface ProduceOptions {
