@@ -117,12 +117,26 @@ postgres_ensure_db() {
   # Role and database `tickgate` (password `tickgate`), created when missing.
   local bin psql; bin=$(pg_bindir); psql="$bin/psql"
   if PGPASSWORD=tickgate "$psql" -h 127.0.0.1 -p "$PG_PORT" -U tickgate -d tickgate -tAc 'select 1' >/dev/null 2>&1; then return 0; fi
+  # As superuser: over TCP to a cluster of ours (trust), else over the Unix socket as the `postgres`
+  # system user (peer auth), which is how a distribution's own cluster (e.g. Debian's "main") lets root in.
   local su=(-h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 -tA)
-  "$psql" "${su[@]}" -c "do \$\$ begin if not exists (select from pg_roles where rolname='tickgate') then create role tickgate login password 'tickgate'; end if; end \$\$" >/dev/null \
-    || { log "postgres: could not create role tickgate as postgres@127.0.0.1:$PG_PORT; create it by hand"; return 1; }
-  if [ -z "$("$psql" "${su[@]}" -c "select 1 from pg_database where datname='tickgate'")" ]; then
-    "$psql" "${su[@]}" -c "create database tickgate owner tickgate" >/dev/null
+  if ! "$psql" "${su[@]}" -c 'select 1' >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ] && runuser -u postgres -- "$psql" -p "$PG_PORT" -d postgres -tAc 'select 1' >/dev/null 2>&1; then
+      psql="runuser -u postgres -- $psql"
+      su=(-p "$PG_PORT" -d postgres -v ON_ERROR_STOP=1 -tA)
+    else
+      log "postgres: cannot connect as a superuser to 127.0.0.1:$PG_PORT to create role and database tickgate; create them by hand"
+      return 1
+    fi
   fi
+  $psql "${su[@]}" -c "do \$\$ begin if not exists (select from pg_roles where rolname='tickgate') then create role tickgate login password 'tickgate'; end if; end \$\$" >/dev/null \
+    || { log "postgres: could not create role tickgate; create it by hand"; return 1; }
+  if [ -z "$($psql "${su[@]}" -c "select 1 from pg_database where datname='tickgate'")" ]; then
+    $psql "${su[@]}" -c "create database tickgate owner tickgate" >/dev/null
+  fi
+  # A distribution cluster may refuse password logins over TCP for new roles; say so rather than fail later.
+  PGPASSWORD=tickgate "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U tickgate -d tickgate -tAc 'select 1' >/dev/null 2>&1 \
+    || log "postgres: role tickgate exists but cannot log in over TCP with its password (check pg_hba.conf of the cluster on :$PG_PORT)"
   log "postgres: role and database tickgate ready"
 }
 postgres_down() {
