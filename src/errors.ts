@@ -37,6 +37,19 @@ export const errors = {
   malformed: (message: string, detail: Record<string, unknown> = {}) =>
     new IngestError(400, "body.malformed", message, detail),
   tooDeep: (max: number) => new IngestError(400, "body.too_deep", `body nests deeper than ${max} levels; a tick's fields are scalars`, { maxDepth: max }),
+  incomplete: (why: string) => new IngestError(400, "body.incomplete", `the request body ended early: ${why}`),
+  lineTooLong: (max: number, index: number) =>
+    new IngestError(413, "body.line_too_long", `NDJSON line ${index + 1} is longer than ${max} characters`, { limit: max, index }),
+  /** A stream failed after some of its ticks were taken: says how many, and what became of them. */
+  partial: (cause: IngestError, taken: number, result: unknown, ackError?: string) =>
+    new IngestError(
+      cause.status,
+      "stream.partial",
+      `the stream stopped (${cause.code}: ${cause.message}) after its first ${taken} ticks were taken` +
+        (ackError ? `; they were not acknowledged by Kafka (${ackError}): retrying them is safe` : "; those are in Kafka (see result)"),
+      { cause: cause.code, taken, ...(result ? { result } : {}) },
+      cause.retryAfter,
+    ),
   empty: () => new IngestError(400, "body.empty", "request body is empty"),
   tooManyTicks: (limit: number) =>
     new IngestError(413, "body.too_many_ticks", `more than ${limit} ticks in one request`, { limit }),

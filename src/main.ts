@@ -86,10 +86,13 @@ export async function main(env: Record<string, string | undefined> = process.env
       log.error("shutdown did not finish in time; exiting", { timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
       process.exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS + 2000);
-    // Stop accepting connections, then let the pool finish what it took: every tick answered 200 is in Kafka.
+    // Stop accepting connections, then let the pool finish what it took: every tick answered 200 is
+    // in Kafka. Then close what is still open (idle keep-alive connections, WebSockets), which
+    // stop(false) would wait for forever.
     const closing = app.server?.stop(false);
     await pool?.shutdown(config.SHUTDOWN_TIMEOUT_MS);
-    await closing;
+    await Promise.race([closing, Bun.sleep(500)]);
+    await app.server?.stop(true);
     await sink?.stop();
     await probes.close();
     clearTimeout(hardStop);

@@ -102,8 +102,12 @@ export function createApp(deps: AppDeps) {
             return { ...e.toJSON(), status: e.status, frame };
           },
         );
-        // Frames are validated concurrently but answered in the order they came.
-        conn.tail = conn.tail.then(() => answer).then((body) => ws.send(JSON.stringify(body)));
+        // Frames are validated concurrently but answered in the order they came. Bun drops a message
+        // (send → 0) once a client stops reading past the backpressure limit: an answer must never
+        // vanish silently, so such a client is disconnected instead (1013: try again later).
+        conn.tail = conn.tail.then(() => answer).then((body) => {
+          if (ws.raw.send(JSON.stringify(body)) === 0) ws.raw.close(1013, "answers are not being read");
+        });
       },
       close(ws) {
         connections.delete(ws.raw);

@@ -42,11 +42,13 @@ export async function ingestRequest(request: Request, pool: ValidatorPool, confi
 /**
  * NDJSON is validated and produced batch by batch while it streams in. A batch that finds a ring
  * full waits (the socket is not read meanwhile: TCP backpressure to the client) up to the ack bound.
- * If the stream fails after some ticks were taken, the error says how many: those are in Kafka.
+ * If the stream fails after some ticks were taken, the answer (code stream.partial) says how many,
+ * after waiting for Kafka's acknowledgement of those.
  */
 async function ingestNdjson(request: Request, pool: ValidatorPool, config: Config, recvTs: number): Promise<TickResult> {
   if (!request.body) throw errors.empty();
   const p = pool.begin();
+  let failure: unknown;
   try {
     for await (const lines of readNdjson(request.body, {
       limitBytes: config.NDJSON_LIMIT_BYTES,
@@ -57,15 +59,21 @@ async function ingestNdjson(request: Request, pool: ValidatorPool, config: Confi
       const unreadable = lines.some((l) => l.error) ? lines.map((l) => l.error) : undefined;
       await addWaiting(pool, p, values, lines[0].index, recvTs, unreadable, config.KAFKA_ACK_TIMEOUT_MS);
     }
-    if (p.added === 0) throw errors.empty();
   } catch (err) {
-    pool.forget(p);
-    if (err instanceof IngestError && p.added > 0) {
-      throw new IngestError(err.status, err.code, `${err.message} (the first ${p.added} ticks of the stream were taken)`, { ...err.detail, taken: p.added }, err.retryAfter);
-    }
-    throw err;
+    failure = err;
   }
-  return pool.seal(p);
+  if (failure === undefined && p.added > 0) return pool.seal(p);
+  if (p.added === 0) {
+    pool.forget(p);
+    throw failure ?? errors.empty();
+  }
+  const cause = failure instanceof IngestError ? failure : errors.incomplete(String((failure as Error)?.message ?? failure));
+  try {
+    throw errors.partial(cause, p.added, await pool.seal(p));
+  } catch (err) {
+    if (err instanceof IngestError && err.code === "stream.partial") throw err;
+    throw errors.partial(cause, p.added, undefined, (err as Error)?.message ?? String(err));
+  }
 }
 
 async function addWaiting(

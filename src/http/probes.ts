@@ -42,21 +42,22 @@ export function createProbes(config: Config, parts: { pool: ValidatorPool | null
     : null;
   redis?.on("error", () => {}); // reported by the probe, not as an unhandled event
   const sql = usesStores ? postgres(config.DATABASE_URL, { max: 1, idle_timeout: 30, connect_timeout: 2, onnotice: () => {} }) : null;
-  let admin: Admin | null = null;
+  // One admin client, connected once: concurrent probes during an outage share the same attempt.
+  let admin: Promise<Admin> | null = null;
   let cached: { at: number; report: Promise<Readiness> } | null = null;
 
   async function kafkaProbe(): Promise<void> {
     if (!admin) {
       const a = createKafka(config, "-readyz").admin();
-      await a.connect();
-      admin = a;
+      admin = a.connect().then(() => a);
+      admin.catch(() => a.disconnect().catch(() => {}));
     }
+    const current = admin;
     try {
-      await admin.describeCluster();
+      await (await current).describeCluster();
     } catch (err) {
-      const a = admin;
-      admin = null;
-      a.disconnect().catch(() => {});
+      if (admin === current) admin = null; // the next probe starts a fresh client
+      current.then((a) => a.disconnect()).catch(() => {});
       throw err;
     }
   }
@@ -88,7 +89,7 @@ export function createProbes(config: Config, parts: { pool: ValidatorPool | null
     async close() {
       redis?.disconnect();
       await sql?.end({ timeout: 1 }).catch(() => {});
-      await (admin as Admin | null)?.disconnect().catch(() => {});
+      await admin?.then((a) => a.disconnect()).catch(() => {});
     },
   };
 }

@@ -125,10 +125,11 @@ export type NdjsonLine = { index: number; value: unknown; error?: undefined } | 
  */
 export async function* readNdjson(
   body: ReadableStream<Uint8Array>,
-  opts: { limitBytes: number; maxTicks: number; batchSize: number },
+  opts: { limitBytes: number; maxTicks: number; batchSize: number; maxLineBytes?: number },
 ): AsyncGenerator<NdjsonLine[]> {
+  const maxLine = opts.maxLineBytes ?? MAX_LINE_BYTES;
   const decoder = new TextDecoder("utf-8");
-  let carry = "";
+  let carry = ""; // the start of a line whose newline has not arrived yet
   let index = 0;
   let received = 0;
   let batch: NdjsonLine[] = [];
@@ -147,17 +148,30 @@ export async function* readNdjson(
 
   try {
     for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      received += value.byteLength;
-      if (received > opts.limitBytes) throw errors.tooLarge(opts.limitBytes);
-      const text = carry + decoder.decode(value, { stream: true });
-      let start = 0;
-      for (let nl = text.indexOf("\n", start); nl !== -1; nl = text.indexOf("\n", start)) {
-        take(text.slice(start, nl));
-        start = nl + 1;
+      let chunk: Awaited<ReturnType<typeof reader.read>>;
+      try {
+        chunk = await reader.read();
+      } catch (err) {
+        throw errors.incomplete((err as Error)?.message ?? String(err));
       }
-      carry = text.slice(start);
+      if (chunk.done) break;
+      received += chunk.value.byteLength;
+      if (received > opts.limitBytes) throw errors.tooLarge(opts.limitBytes);
+      // Only the new text is searched for newlines, so a long line costs linear time, not quadratic.
+      const text = decoder.decode(chunk.value, { stream: true });
+      let nl = text.indexOf("\n");
+      if (nl === -1) {
+        carry += text;
+      } else {
+        take(carry + text.slice(0, nl));
+        let start = nl + 1;
+        for (nl = text.indexOf("\n", start); nl !== -1; nl = text.indexOf("\n", start)) {
+          take(text.slice(start, nl));
+          start = nl + 1;
+        }
+        carry = text.slice(start);
+      }
+      if (carry.length > maxLine) throw errors.lineTooLong(maxLine, index);
       if (batch.length >= opts.batchSize) {
         yield batch;
         batch = [];
@@ -169,5 +183,8 @@ export async function* readNdjson(
     reader.releaseLock();
   }
 }
+
+/** Longest NDJSON line (one tick) read before the stream is refused; a tick is a few hundred bytes. */
+export const MAX_LINE_BYTES = 1 << 20;
 
 export { IngestError };

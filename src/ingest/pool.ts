@@ -52,6 +52,13 @@ export interface PoolOptions {
   onWorkerExit?: (index: number, reason: string) => void;
 }
 
+/** A control-plane call to a worker that died mid-call would never settle: bound every one. */
+function within<T>(ms: number, p: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`worker did not answer within ${ms} ms`)), ms)));
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
+
 const WORKER_URL = new URL("../../workers/validator.ts", import.meta.url).href;
 const COMPLETION_RING_BYTES = 1 << 22;
 
@@ -79,6 +86,9 @@ export class ValidatorPool {
     const toWorker = Ring.allocate(this.opts.config.RING_BYTES);
     const fromWorker = Ring.allocate(COMPLETION_RING_BYTES);
     const status = new SharedArrayBuffer(STATUS_SLOTS * 4);
+    // Kafka counts as unreachable until this worker's producer has connected: a replacement worker
+    // must not take ticks it cannot send yet (they get 503 pipeline.busy, none taken, instead).
+    new Int32Array(status)[STATUS_KAFKA] = 1;
     const init: WorkerInit = { index, toWorker, fromWorker, status, config: this.opts.config, checksConfig: this.opts.checksConfig };
     const worker = new Worker(WORKER_URL, { workerData: init } as WorkerOptions);
     const slot: Slot = {
@@ -116,7 +126,14 @@ export class ValidatorPool {
   }
 
   private complete(slot: Slot, bytes: Uint8Array, offset: number, length: number) {
-    const c = this.unpackr.unpack(bytes.subarray(offset, offset + length)) as Completion;
+    let c: Completion;
+    try {
+      c = this.unpackr.unpack(bytes.subarray(offset, offset + length)) as Completion;
+    } catch (err) {
+      // Cannot happen for records the worker wrote; its requests then end by their ack timer.
+      this.opts.onWorkerExit?.(slot.index, `sent an unreadable completion: ${(err as Error).message}`);
+      return;
+    }
     const left = (slot.inflight.get(c.r) ?? 0) - c.n;
     if (left > 0) slot.inflight.set(c.r, left);
     else slot.inflight.delete(c.r);
@@ -135,13 +152,15 @@ export class ValidatorPool {
     let resolve!: (r: TickResult) => void;
     let reject!: (e: Error) => void;
     const promise = new Promise<TickResult>((res, rej) => ((resolve = res), (reject = rej)));
+    // A streamed request can fail (worker death, Kafka error) before anyone awaits it: seal()
+    // hands the same promise to the caller, so the failure is still seen; it must not be unhandled.
+    promise.catch(() => {});
     const p: Pending = {
       id: this.nextId, added: 0, completed: 0, flagged: 0, rejects: [], sealed: false, settled: false,
       timer: undefined, resolve, reject, promise,
     };
     this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1;
     this.pending.set(p.id, p);
-    this.armTimer(p);
     return p;
   }
 
@@ -186,12 +205,13 @@ export class ValidatorPool {
       inflight.set(p.id, (inflight.get(p.id) ?? 0) + q.records[w]);
     }
     p.added += values.length;
-    this.armTimer(p);
   }
 
   /** No more ticks for this request: it settles once every added tick is acknowledged. */
   seal(p: Pending): Promise<TickResult> {
     p.sealed = true;
+    // The ack bound runs from the moment the request is complete: a slow upload is not a slow Kafka.
+    if (!p.settled) this.armTimer(p);
     this.maybeFinish(p);
     return p.promise;
   }
@@ -262,14 +282,15 @@ export class ValidatorPool {
     return this.pending.size;
   }
 
+  /** Each worker's stats; null for a worker that is restarting or does not answer within 2 s. */
   async stats() {
-    return Promise.all(this.slots.map((s) => (s.alive ? s.api.stats() : null)));
+    return Promise.all(this.slots.map((s) => (s.alive ? within(2000, s.api.stats()).catch(() => null) : null)));
   }
 
   /** Validates the config in each worker and swaps it in without a restart. */
   async reloadChecks(checksConfig: unknown): Promise<void> {
     this.opts.checksConfig = checksConfig;
-    await Promise.all(this.slots.map((s) => s.api.reloadChecks(checksConfig)));
+    await Promise.all(this.slots.map((s) => within(5000, s.api.reloadChecks(checksConfig))));
   }
 
   /**
@@ -289,6 +310,6 @@ export class ValidatorPool {
       s.alive = false;
       s.worker.terminate();
     }
-    for (const id of [...this.pending.keys()]) this.fail(id, errors.shuttingDown());
+    for (const id of [...this.pending.keys()]) this.fail(id, errors.unavailable("tickgate shut down before Kafka acknowledged the ticks"));
   }
 }

@@ -102,3 +102,17 @@ describe("graceful shutdown", () => {
     expect(missing).toEqual([]);
   }, 60_000);
 });
+
+describe("graceful shutdown with open connections", () => {
+  test("an idle WebSocket and a keep-alive connection do not hold SIGTERM up", async () => {
+    const tg = await startTickgate({ WORKERS: "1", SHUTDOWN_TIMEOUT_MS: "10000" });
+    const ws = new WebSocket(tg.ws);
+    await new Promise<void>((resolve, reject) => ((ws.onopen = () => resolve()), (ws.onerror = reject)));
+    const closed = new Promise<number>((resolve) => (ws.onclose = (e) => resolve(e.code)));
+    await fetch(`${tg.url}/healthz`); // leaves a keep-alive connection open
+    const started = Date.now();
+    expect(await tg.stop("SIGTERM")).toBe(0);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(typeof (await closed)).toBe("number");
+  });
+});

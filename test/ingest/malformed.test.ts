@@ -7,14 +7,16 @@ import { startTickgate, type Running } from "../helpers/tickgate.ts";
 
 let tg: Running;
 let keyed: Running;
+let slow: Running;
 beforeAll(async () => {
-  [tg, keyed] = await Promise.all([
+  [tg, keyed, slow] = await Promise.all([
     startTickgate({ WORKERS: "2", BODY_LIMIT_BYTES: String(1 << 20), MAX_TICKS_PER_REQUEST: "100000" }),
     startTickgate({ WORKERS: "1", API_KEYS: "k-one,k-two" }),
+    startTickgate({ WORKERS: "1", KAFKA_ACK_TIMEOUT_MS: "1500" }),
   ]);
 });
 afterAll(async () => {
-  await Promise.all([tg.stop(), keyed.stop()]);
+  expect(await Promise.all([tg.stop(), keyed.stop(), slow.stop()])).toEqual([0, 0, 0]);
 });
 
 const gen = tickStream({ seed: 7, symbols: 4 });
@@ -138,5 +140,38 @@ describe("NDJSON lines that are not JSON", () => {
       { index: 1, codes: ["schema.unreadable"] },
       { index: 3, codes: ["schema.unreadable"] },
     ]);
+  });
+});
+
+describe("NDJSON streams that fail or stall", () => {
+  const slowStream = (parts: (string | number)[]) =>
+    new ReadableStream<Uint8Array>({
+      async start(c) {
+        for (const part of parts) {
+          if (typeof part === "number") await Bun.sleep(part);
+          else c.enqueue(new TextEncoder().encode(part));
+        }
+        c.close();
+      },
+    });
+
+  test("a stream slower than the ack bound is not a Kafka timeout (and does not take the process down)", async () => {
+    const ticks = gen.batch(2).map((s) => JSON.stringify(s.tick) + "\n");
+    // This server's ack bound is 1.5 s; the upload takes longer than that between its lines.
+    const res = await fetch(`${slow.url}/v1/ticks`, { method: "POST", body: slowStream([ticks[0], 2500, ticks[1]]), headers: { "content-type": "application/x-ndjson" } });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as any).accepted).toBe(2);
+    expect((await fetch(`${slow.url}/healthz`)).status).toBe(200);
+  });
+
+  test("a stream that fails after ticks were taken says how many, and what became of them", async () => {
+    const lines = gen.batch(600).map((s) => JSON.stringify(s.tick) + "\n").join("");
+    const huge = '{"type":"trade","pad":"' + "x".repeat((1 << 20) + 100);
+    const res = await send(slowStream([lines, 50, huge]), { "content-type": "application/x-ndjson" });
+    expect(res.status).toBe(413);
+    expect(res.body.code).toBe("stream.partial");
+    expect(res.body.cause).toBe("body.line_too_long");
+    expect(res.body.taken).toBeGreaterThanOrEqual(512);
+    expect(res.body.result.accepted + res.body.result.rejected).toBe(res.body.taken);
   });
 });
