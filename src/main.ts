@@ -54,7 +54,7 @@ export async function main(env: Record<string, string | undefined> = process.env
       checksConfig,
       onWorkerExit: (index, reason) => log.warn("validator worker died; restarting it", { worker: index, reason }),
     });
-    await pool.start();
+    await pool.start().catch((err) => fatal("validator workers did not start", err));
   }
   let sink: SinkHost | null = null;
   if (config.ROLE !== "ingest") sink = await startSinkHost(config, config.ROLE === "all" ? "worker" : "inline");

@@ -76,10 +76,10 @@ export class ValidatorPool {
     this.enqueuer = new Enqueuer(this.size, Math.floor(opts.config.RING_BYTES / 2) - 64);
   }
 
-  /** Starts every worker and waits until each has its Kafka producer connected. */
-  async start(): Promise<void> {
+  /** Starts every worker and waits (bounded) until each has its Kafka producer connected. */
+  async start(timeoutMs = 60_000): Promise<void> {
     for (let i = 0; i < this.size; i++) this.slots.push(this.spawn(i, 0));
-    await Promise.all(this.slots.map((s) => s.api.ready()));
+    await within(timeoutMs, Promise.all(this.slots.map((s) => s.api.ready())));
   }
 
   private spawn(index: number, restarts: number): Slot {
