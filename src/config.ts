@@ -97,7 +97,7 @@ export const ENV = {
   PG_RETENTION: spec("30 days", text, "TimescaleDB retention policy interval (only with the timescaledb extension)"),
   SINK_TABLE: spec("ticks", pgTable, "PostgreSQL table the sink writes (optionally schema.table); created at start"),
   SINK_PG_MODE: spec("direct", oneOf("direct", "staging"), "direct = COPY into the table, staging path on conflict; staging = always COPY to a temp table + INSERT … ON CONFLICT DO NOTHING"),
-  SINK_CONCURRENCY: spec("2", int(1, 16), "sink batches written at once (Redis and PostgreSQL); offsets are still committed in batch order"),
+  SINK_CONCURRENCY: spec("1", int(1, 16), "sink batches written at once (Redis and PostgreSQL); offsets are still committed in batch order. 2 drains faster but resumes more slowly after a PostgreSQL outage"),
   SINK_BUFFER_ROWS: spec("20000", int(1, 10_000_000), "consumed records the sink holds unwritten before it stops fetching (backpressure)"),
   SINK_RETRY_MAX_MS: spec("2000", int(10, 600000), "cap of the sink's retry backoff while Redis/PostgreSQL/Kafka is down"),
   SINK_SESSION_TIMEOUT_MS: spec("30000", int(6000, 300000), "Kafka group session timeout of the sink: how long a dead sink holds its partitions"),

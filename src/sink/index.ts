@@ -150,6 +150,8 @@ export async function startSink(config: SinkConfig, opts: SinkOptions = {}): Pro
         flushing--;
         lastWriteAt = Date.now();
       });
+      // Seen by the commit chain below; a chain already stopped by an earlier abort never looks.
+      written.catch(() => {});
       // An aborted flush (sink stopping) rejects the chain: nothing after it is committed either,
       // and all of it is redelivered later.
       commits = commits.then(() => written).then(() => consumer.commit(b.items));
