@@ -6,14 +6,8 @@ import type Redis from "ioredis";
 import type { Sql } from "postgres";
 import type { Totals } from "./recorder.ts";
 
-export interface Account {
-  sent: number;
-  accepted: number;
-  rejected: number;
-  flagged: number;
-  refused: number;
-  failed: number;
-  generatedBad: number;
+/** What the clients were told (from the recorder's totals), then what each store holds. */
+export interface Account extends Pick<Totals, "sent" | "accepted" | "rejected" | "flagged" | "refused" | "failed" | "generatedBad"> {
   kafkaValid: number | null;
   kafkaRejected: number | null;
   redis: number | null;
