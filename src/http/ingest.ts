@@ -68,12 +68,13 @@ async function ingestNdjson(request: Request, pool: ValidatorPool, config: Confi
     throw failure ?? errors.empty();
   }
   const cause = failure instanceof IngestError ? failure : errors.incomplete(String((failure as Error)?.message ?? failure));
+  let taken: TickResult;
   try {
-    throw errors.partial(cause, p.added, await pool.seal(p));
+    taken = await pool.seal(p);
   } catch (err) {
-    if (err instanceof IngestError && err.code === "stream.partial") throw err;
     throw errors.partial(cause, p.added, undefined, (err as Error)?.message ?? String(err));
   }
+  throw errors.partial(cause, p.added, taken);
 }
 
 async function addWaiting(
