@@ -8,7 +8,7 @@ import { createProbes } from "./http/probes.ts";
 import { ValidatorPool } from "./ingest/pool.ts";
 import { createKafka, ensureTopics } from "./kafka/client.ts";
 import { log } from "./log.ts";
-import { startSinkHost, type SinkHost } from "./sink-host.ts";
+import { startSinkHost, type SinkHost } from "./sink/host.ts";
 
 function fatal(what: string, err: unknown): never {
   const e = err as Error & { code?: string; key?: string; variable?: string };

@@ -5,6 +5,7 @@ import Redis from "ioredis";
 import postgres from "postgres";
 import type { Config } from "../config.ts";
 import { createKafka } from "../kafka/client.ts";
+import { within } from "../within.ts";
 import type { ValidatorPool } from "../ingest/pool.ts";
 
 export interface ProbeResult {
@@ -22,15 +23,12 @@ export interface Probes {
 
 const TIMEOUT_MS = 1500;
 
-async function withTimeout(what: string, p: Promise<unknown>): Promise<ProbeResult> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+async function probe(what: string, p: Promise<unknown>): Promise<ProbeResult> {
   try {
-    await Promise.race([p, new Promise((_, rej) => (timer = setTimeout(() => rej(new Error(`${what}: no answer within ${TIMEOUT_MS} ms`)), TIMEOUT_MS)))]);
+    await within(TIMEOUT_MS, p, what);
     return { ok: true };
   } catch (err) {
     return { ok: false, detail: String((err as Error)?.message ?? err) };
-  } finally {
-    clearTimeout(timer);
   }
 }
 
@@ -64,15 +62,15 @@ export function createProbes(config: Config, parts: { pool: ValidatorPool | null
 
   async function check(): Promise<Readiness> {
     const checks: Record<string, ProbeResult> = {};
-    const jobs: Promise<void>[] = [withTimeout("kafka", kafkaProbe()).then((r) => void (checks.kafka = r))];
+    const jobs: Promise<void>[] = [probe("kafka", kafkaProbe()).then((r) => void (checks.kafka = r))];
     if (redis) {
       jobs.push(
-        withTimeout("redis", (redis.status === "wait" || redis.status === "end" ? redis.connect() : Promise.resolve()).then(() => redis.ping())).then(
+        probe("redis", (redis.status === "wait" || redis.status === "end" ? redis.connect() : Promise.resolve()).then(() => redis.ping())).then(
           (r) => void (checks.redis = r),
         ),
       );
     }
-    if (sql) jobs.push(withTimeout("postgres", sql`select 1`).then((r) => void (checks.postgres = r)));
+    if (sql) jobs.push(probe("postgres", sql`select 1`).then((r) => void (checks.postgres = r)));
     if (parts.sinkReady) jobs.push(parts.sinkReady().then((r) => void (checks.sink = r), (e) => void (checks.sink = { ok: false, detail: String(e) })));
     await Promise.all(jobs);
     if (parts.pool) {

@@ -1,7 +1,7 @@
 // Request bodies and WebSocket frames → arrays of raw ticks. Dispatch by content type through one
 // lookup table; every failure is an IngestError with a stable code (400/413/415), never a crash.
 import { C1, Unpackr } from "msgpackr";
-import { errors, IngestError } from "../errors.ts";
+import { errors } from "../errors.ts";
 import { findJsonError } from "./json-position.ts";
 
 export type BodyKind = "json" | "msgpack" | "ndjson";
@@ -187,4 +187,3 @@ export async function* readNdjson(
 /** Longest NDJSON line (one tick) read before the stream is refused; a tick is a few hundred bytes. */
 export const MAX_LINE_BYTES = 1 << 20;
 
-export { IngestError };

@@ -7,6 +7,7 @@ import { Unpackr } from "msgpackr";
 import type { Config } from "../config.ts";
 import { errors, IngestError } from "../errors.ts";
 import { Ring } from "../ring/index.ts";
+import { within } from "../within.ts";
 import { Enqueuer } from "./enqueue.ts";
 import type { Completion } from "./records.ts";
 import { STATUS_KAFKA, STATUS_SLOTS, type ValidatorApi, type WorkerInit } from "../../workers/validator-api.ts";
@@ -52,13 +53,6 @@ export interface PoolOptions {
   onWorkerExit?: (index: number, reason: string) => void;
 }
 
-/** A control-plane call to a worker that died mid-call would never settle: bound every one. */
-function within<T>(ms: number, p: Promise<T>): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`worker did not answer within ${ms} ms`)), ms)));
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
-}
-
 const WORKER_URL = new URL("../../workers/validator.ts", import.meta.url).href;
 const COMPLETION_RING_BYTES = 1 << 22;
 
@@ -79,7 +73,7 @@ export class ValidatorPool {
   /** Starts every worker and waits (bounded) until each has its Kafka producer connected. */
   async start(timeoutMs = 60_000): Promise<void> {
     for (let i = 0; i < this.size; i++) this.slots.push(this.spawn(i, 0));
-    await within(timeoutMs, Promise.all(this.slots.map((s) => s.api.ready())));
+    await within(timeoutMs, Promise.all(this.slots.map((s) => s.api.ready())), "validator workers starting");
   }
 
   private spawn(index: number, restarts: number): Slot {
@@ -282,15 +276,17 @@ export class ValidatorPool {
     return this.pending.size;
   }
 
+  // Control-plane calls to a worker that dies mid-call would never settle: each one is bounded.
+
   /** Each worker's stats; null for a worker that is restarting or does not answer within 2 s. */
   async stats() {
-    return Promise.all(this.slots.map((s) => (s.alive ? within(2000, s.api.stats()).catch(() => null) : null)));
+    return Promise.all(this.slots.map((s) => (s.alive ? within(2000, s.api.stats(), `worker ${s.index} stats`).catch(() => null) : null)));
   }
 
   /** Validates the config in each worker and swaps it in without a restart. */
   async reloadChecks(checksConfig: unknown): Promise<void> {
     this.opts.checksConfig = checksConfig;
-    await Promise.all(this.slots.map((s) => within(5000, s.api.reloadChecks(checksConfig))));
+    await Promise.all(this.slots.map((s) => within(5000, s.api.reloadChecks(checksConfig), `worker ${s.index} reload`)));
   }
 
   /**

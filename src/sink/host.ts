@@ -1,6 +1,6 @@
 // The sink behind one async surface for src/main.ts, whichever way it runs: "worker" (ROLE=all, a
-// worker thread through comlink) or "inline" (ROLE=sink, in the main thread). Matches the SinkHost
-// interface of src/sink-host.ts; ready() answers in /readyz's ProbeResult shape.
+// worker thread through comlink) or "inline" (ROLE=sink, in the main thread). ready() answers in
+// /readyz's ProbeResult shape.
 import type { SinkConfig, SinkReady, SinkStats } from "./index.ts";
 import { startSink } from "./index.ts";
 import { startSinkWorker } from "./worker.ts";

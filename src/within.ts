@@ -1,0 +1,6 @@
+/** `p`, or a rejection naming `what` once `ms` pass first. The timer is cleared either way. */
+export function within<T>(ms: number, p: Promise<T>, what = "the call"): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what}: no answer within ${ms} ms`)), ms)));
+  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
+}
