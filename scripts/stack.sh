@@ -8,6 +8,7 @@
 #   scripts/stack.sh logs [redis|postgres|kafka]
 #   scripts/stack.sh clean    down, then delete the data (keeps the cached Kafka jars)
 #   scripts/stack.sh stop|start SERVICE   stop or start one service (used by the fault tests)
+#   scripts/stack.sh kill SERVICE         SIGKILL one service (a crash, for the fault run); `start` brings it back
 #
 # Ports come from the same variables as tickgate's config: KAFKA_BROKERS, REDIS_URL, DATABASE_URL.
 set -euo pipefail
@@ -36,7 +37,7 @@ log() { printf '[stack] %s\n' "$*" >&2; }
 die() { printf '[stack] ERROR: %s\n' "$*" >&2; exit 1; }
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
-pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+pid_alive() { [ -f "$1" ] && kill -0 "$(head -n 1 "$1")" 2>/dev/null; }
 
 apt_install() { # apt_install PACKAGE...
   log "installing $* (apt-get)"
@@ -62,10 +63,12 @@ redis_up() {
   if listening "$REDIS_PORT"; then log "redis: already listening on 127.0.0.1:$REDIS_PORT, using it"; return; fi
   command -v redis-server >/dev/null || apt_install redis-server
   local dir="$STACK_DIR/redis"; mkdir -p "$dir"
-  # appendonly: a Redis restarted by the fault tests must come back with what it had acknowledged.
+  # appendonly + appendfsync always: what Redis acknowledged is on disk before the sink commits its
+  # Kafka offsets, so a Redis that crashes (the fault run kills it) comes back with all of it.
+  # The sink writes a batch per pipeline, so the fsync is per batch, not per tick (docs/reliability.md).
   redis-server --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$dir" --daemonize yes \
     --pidfile "$dir/redis.pid" --logfile "$dir/redis.log" \
-    --appendonly yes --appendfsync everysec --save "" --protected-mode yes
+    --appendonly yes --appendfsync always --save "" --protected-mode yes
   wait_for redis "$dir/redis.log" redis_ping
   touch "$dir/started-by-stack"
   log "redis: up on 127.0.0.1:$REDIS_PORT"
@@ -105,9 +108,11 @@ postgres_up() {
     pg_run "$bin/initdb" -D "$dir/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >"$STACK_DIR/postgres-initdb.log" 2>&1 \
       || die "postgres initdb failed (log: $STACK_DIR/postgres-initdb.log)"
   fi
-  # Small, fast local settings: fsync stays on (the fault tests restart PostgreSQL and count rows).
+  # Durable settings (PostgreSQL's defaults: fsync=on, synchronous_commit=on): the sink commits its
+  # Kafka offsets after COPY's commit returned, so that commit must already be on disk; with
+  # synchronous_commit=off a crash could lose the last ~0.6 s of rows whose offsets were committed.
   pg_run "$bin/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t "$READY_TIMEOUT" start \
-    -o "-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories=$dir -c max_connections=200 -c shared_buffers=256MB -c synchronous_commit=off" \
+    -o "-c listen_addresses=127.0.0.1 -c port=$PG_PORT -c unix_socket_directories=$dir -c max_connections=200 -c shared_buffers=256MB -c fsync=on -c synchronous_commit=on" \
     >/dev/null || { tail -n 20 "$dir/postgres.log" >&2; die "postgres did not start (log: $dir/postgres.log)"; }
   touch "$dir/started-by-stack"
   postgres_ensure_db
@@ -271,10 +276,23 @@ case "$cmd" in
       die "$svc was not started by this checkout's scripts/stack.sh ($STACK_DIR/$svc/started-by-stack missing); not stopping it"
     fi
     "${svc}_down";;
+  kill)
+    svc="${2:?kill which service: redis|postgres|kafka}"
+    case "$svc" in redis|postgres|kafka) ;; *) die "unknown service '$svc' (redis|postgres|kafka)";; esac
+    [ -f "$STACK_DIR/$svc/started-by-stack" ] || die "$svc was not started by this checkout's scripts/stack.sh; not killing it"
+    pidfile="$STACK_DIR/$svc/$svc.pid"; [ "$svc" = postgres ] && pidfile="$STACK_DIR/postgres/data/postmaster.pid"
+    pid_alive "$pidfile" || die "$svc is not running"
+    pid=$(head -n 1 "$pidfile")
+    # PostgreSQL is a postmaster and its backends: a crash takes them all (a lone killed postmaster
+    # leaves backends holding the shared memory, and the next start refuses to run beside them).
+    pids="$pid $( (pgrep -P "$pid" || true) | tr '\n' ' ')"
+    kill -9 $pids 2>/dev/null || true
+    for p in $pids; do while kill -0 "$p" 2>/dev/null; do sleep 0.1; done; done
+    rm -f "$STACK_DIR/$svc/started-by-stack"; log "$svc: killed (SIGKILL, pid $pid)";;
   start)
     svc="${2:?start which service: redis|postgres|kafka}"
     case "$svc" in redis|postgres|kafka) ;; *) die "unknown service '$svc' (redis|postgres|kafka)";; esac
     "${svc}_up"; [ "$svc" = kafka ] && kafka_wait; true;;
   clean) kafka_down; redis_down; postgres_down; rm -rf "$STACK_DIR/redis" "$STACK_DIR/postgres" "$STACK_DIR/kafka"; log "data removed";;
-  *) die "unknown command '$cmd' (up|down|status|logs|clean|stop SERVICE|start SERVICE)";;
+  *) die "unknown command '$cmd' (up|down|status|logs|clean|stop SERVICE|start SERVICE|kill SERVICE)";;
 esac
