@@ -82,6 +82,7 @@ export class Params {
 /** Thresholds read before the tick's exchange and symbol are known (only settable in `defaults`). */
 export class GlobalParams {
   readonly maxFields: number;
+  readonly maxTickBytes: number;
   readonly maxStringLength: number;
   readonly maxTradeIdLength: number;
   /** null = any. */
@@ -90,6 +91,7 @@ export class GlobalParams {
 
   constructor(r: RawParams) {
     this.maxFields = num(r.maxFields, 32);
+    this.maxTickBytes = num(r.maxTickBytes, 16384);
     this.maxStringLength = num(r.maxStringLength, 256);
     this.maxTradeIdLength = num(r.maxTradeIdLength, 64);
     const ex = (r.allowedExchanges ?? []) as readonly string[];

@@ -63,6 +63,11 @@ export class Validator {
     this.store = new SymbolStore(opts.maxSymbols ?? DEFAULT_MAX_SYMBOLS);
   }
 
+  /** tick.too_large's bound: a caller may skip decoding a tick larger than this (validate fires it from the size). */
+  get maxTickBytes(): number {
+    return this.cfg.global.maxTickBytes;
+  }
+
   /** Swaps thresholds and severities; per-symbol state is kept (hot reload). */
   reconfigure(config: ChecksConfig): void {
     this.cfg = config;
@@ -86,11 +91,19 @@ export class Validator {
     };
   }
 
-  /** Validates one decoded tick (any value). `recvTsUs` is "now" for the clock checks. Never throws. */
-  validate(raw: unknown, recvTsUs: number): ValidationResult {
+  /**
+   * Validates one decoded tick (any value). `recvTsUs` is "now" for the clock checks; `encodedBytes`
+   * is the size of the tick's encoding as it arrived (0 = unknown), for tick.too_large. Never throws.
+   */
+  validate(raw: unknown, recvTsUs: number, encodedBytes = 0): ValidationResult {
     const c = this.c;
     const cfg = this.cfg;
     c.reset(recvTsUs);
+    // Before anything is read: a huge tick must cost nothing more than its size check.
+    if (encodedBytes > cfg.global.maxTickBytes) {
+      fire(c, C.TICK_TOO_LARGE);
+      return this.finish(c, cfg);
+    }
     try {
       normalise(raw, c, cfg.global);
       // A tracked symbol carries its resolved thresholds: one lookup serves state and config.

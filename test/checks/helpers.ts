@@ -1,4 +1,5 @@
 // Shared fixtures for the checks tests: a fixed "now", tick builders, and a codes() shortcut.
+import { pack } from "msgpackr";
 import { Validator, loadChecksConfig, type ChecksConfigSource } from "../../src/checks/index.ts";
 
 /** 2026-01-01T00:00:00Z in µs: receive time of every test tick unless a test says otherwise. */
@@ -20,9 +21,18 @@ export function validator(src: ChecksConfigSource | object = {}, maxSymbols?: nu
   return new Validator(loadChecksConfig(src), { maxSymbols });
 }
 
+/** A tick's MessagePack size, as a validator worker sees it (0 when it cannot be encoded). */
+export function encodedSize(raw: unknown): number {
+  try {
+    return pack(raw).length;
+  } catch {
+    return 0;
+  }
+}
+
 /** Every code (rejects then flags) one tick fires on a fresh validator, or on `v` when given. */
 export function codes(raw: unknown, src: object = {}, v: Validator = validator(src), now = NOW): string[] {
-  const r = v.validate(raw, now);
+  const r = v.validate(raw, now, encodedSize(raw));
   return [...r.rejects, ...r.flags];
 }
 

@@ -38,9 +38,14 @@ const ROWS: Record<string, Row> = {
     fail: [null, undefined, 1, "x", true, [trade()], new Map(Object.entries(trade())), new Date(), new Uint8Array(4), new (class T {})()],
   },
   "schema.too_many_fields": { pass: [padded(12)], fail: [padded(13), padded(100_000)] },
+  "tick.too_large": {
+    // maxTickBytes 16384 (the default) counts the MessagePack encoding, unknown fields included.
+    pass: [trade({ note: "x".repeat(16_000) })],
+    fail: [trade({ note: "x".repeat(16_300) }), trade({ extra: { deep: "y".repeat(300_000) } }), { blob: new Uint8Array(20_000) }],
+  },
   "schema.string_too_long": {
     pass: [trade({ side: "x".repeat(64) })], // long but allowed: fires side.invalid, not string_too_long
-    fail: [trade({ side: "x".repeat(65) }), trade({ symbol: "B".repeat(1_000_000) }), trade({ price: "1".repeat(65) })],
+    fail: [trade({ side: "x".repeat(65) }), trade({ symbol: "B".repeat(10_000) }), trade({ price: "1".repeat(65) })],
   },
   "schema.missing_field": {
     pass: [trade(), quote(), trade({ seq: null })],
