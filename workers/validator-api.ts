@@ -3,8 +3,15 @@
 import type { Config } from "../src/config.ts";
 
 /** Int32 slots of the worker's status SAB (written by the worker, read by the main thread). */
-export const STATUS_KAFKA = 0; // 0 = producer healthy, 1 = the last send failed (Kafka unreachable)
+export const STATUS_KAFKA = 0; // one of KAFKA_*
+/** Date.now() % 2^31 of the worker's last heartbeat (every 250 ms while its event loop runs). */
+export const STATUS_BEAT = 1;
 export const STATUS_SLOTS = 16;
+
+/** STATUS_KAFKA values. Only KAFKA_UP lets the pool give the worker ticks. */
+export const KAFKA_UP = 0; // the producer is connected and its last send was acknowledged
+export const KAFKA_DOWN = 1; // the last send failed: Kafka is unreachable or timing out
+export const KAFKA_CONNECTING = 2; // not connected yet (a new or restarted worker)
 
 export interface WorkerInit {
   index: number;
@@ -23,7 +30,12 @@ export interface WorkerStats {
   flagged: number;
   /** fired count per check id (reject and flag) */
   byCheck: Record<string, number>;
-  kafka: { sends: number; failures: number; records: number; latency: import("../src/metrics.ts").HistogramSnapshot; healthy: boolean };
+  kafka: {
+    sends: number; failures: number; records: number;
+    /** records Kafka refused for good (answered record.refused), and those whose digest it refused too */
+    refused: number; givenUp: number;
+    latency: import("../src/metrics.ts").HistogramSnapshot; healthy: boolean;
+  };
   validator: unknown;
 }
 

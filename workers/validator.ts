@@ -15,9 +15,13 @@ import { cachedKeyPartitioner, compressionType, createKafka } from "../src/kafka
 import { Histogram } from "../src/metrics.ts";
 import { KIND_TICK, OFF_INDEX, OFF_KIND, OFF_RECV_TS, OFF_REQUEST, TICK_HEADER_BYTES, type Completion } from "../src/ingest/records.ts";
 import { Ring } from "../src/ring/index.ts";
+import { deliver, refusalOf, type Outgoing } from "../src/kafka/deliver.ts";
 import { encodeValid } from "../src/kafka/encode.ts";
-import { recordPackr, rejectRecord } from "../src/kafka/records.ts";
-import { STATUS_KAFKA, type ValidatorApi, type WorkerInit, type WorkerStats } from "./validator-api.ts";
+import { RECORD_REFUSED, recordPackr, rejectRecord } from "../src/kafka/records.ts";
+import { log } from "../src/log.ts";
+import {
+  KAFKA_CONNECTING, KAFKA_DOWN, KAFKA_UP, STATUS_BEAT, STATUS_KAFKA, type ValidatorApi, type WorkerInit, type WorkerStats,
+} from "./validator-api.ts";
 
 const init = workerData as WorkerInit;
 const { config } = init;
@@ -38,16 +42,24 @@ const RETRY_MAX_MS = 2000;
 
 // ---------------------------------------------------------------- the batch being built
 
-type Message = { key: string | null; value: Buffer };
-let valid: Message[] = [];
-let rejected: Message[] = [];
+/** Where a record came from: enough to correct the request's answer if Kafka refuses the record. */
+interface Origin {
+  completion: Completion;
+  index: number;
+  recvTs: number;
+  flags: string[];
+  /** The reject codes (the same array as in the completion), or null for a valid tick. */
+  codes: string[] | null;
+}
+
+let batch: Outgoing<Origin>[] = [];
 let completions = new Map<number, Completion>();
 let batchBytes = 0;
 
 const stats = {
   ticks: 0, accepted: 0, rejected: 0, flagged: 0,
   byCheck: Object.fromEntries(CHECKS.map((c) => [c.id, 0])) as Record<string, number>,
-  sends: 0, failures: 0, records: 0,
+  sends: 0, failures: 0, records: 0, refused: 0, givenUp: 0,
 };
 const produceLatency = new Histogram("tickgate_kafka_produce_seconds", "");
 
@@ -61,11 +73,14 @@ function count(codes: readonly string[]) {
   for (let i = 0; i < codes.length; i++) stats.byCheck[codes[i]] = (stats.byCheck[codes[i]] ?? 0) + 1;
 }
 
-function reject(original: unknown, key: string, recvTs: number, codes: string[], flags: string[], c: Completion, index: number, error?: string) {
-  const value = packr.pack(rejectRecord(original, key, recvTs, codes, flags, error));
+function push(topicName: string, key: string, value: Buffer, origin: Origin) {
   // No key at all (rather than "") when the tick names no symbol: such rejects spread over partitions.
-  rejected.push({ key: key === "" ? null : key, value });
+  batch.push({ topic: topicName, message: { key: key === "" ? null : key, value }, origin });
   batchBytes += value.length + key.length;
+}
+
+function reject(original: unknown, key: string, recvTs: number, codes: string[], flags: string[], c: Completion, index: number, error?: string) {
+  push(topic.rejected, key, packr.pack(rejectRecord(original, key, recvTs, codes, flags, error)), { completion: c, index, recvTs, flags, codes });
   c.j.push([index, codes]);
   stats.rejected++;
   count(codes);
@@ -77,26 +92,30 @@ function onRecord(bytes: Uint8Array, offset: number, length: number) {
   const index = header.getUint32(offset + OFF_INDEX, true);
   const recvTs = header.getFloat64(offset + OFF_RECV_TS, true);
   const kind = header.getUint32(offset + OFF_KIND, true);
+  const payload = bytes.subarray(offset + TICK_HEADER_BYTES, offset + length);
   const c = completionFor(request);
   c.n++;
   stats.ticks++;
+  if (kind === KIND_TICK && payload.length > validator.maxTickBytes) {
+    // Not decoded at all; its reject record keeps a digest, so it can never exceed Kafka's limit.
+    const r = validator.validate(null, recvTs, payload.length);
+    return reject(digestOf(payload), "", recvTs, r.rejects.slice(), [], c, index);
+  }
   let value: unknown;
   try {
-    value = unpackr.unpack(bytes.subarray(offset + TICK_HEADER_BYTES, offset + length));
+    value = unpackr.unpack(payload);
   } catch {
     value = undefined; // cannot happen for records the pool wrote; rejected below as unreadable
   }
   if (kind !== KIND_TICK || value === undefined) {
     const [text, error] = Array.isArray(value) ? (value as [unknown, string]) : [value, "unreadable record"];
-    return reject(text, "", recvTs, ["schema.unreadable"], [], c, index, error);
+    return reject(text, "", recvTs, ["schema.unreadable"], [], c, index, String(error).slice(0, MAX_ERROR_CHARS));
   }
-  const r = validator.validate(value, recvTs);
+  const r = validator.validate(value, recvTs, payload.length);
   const flags = r.flags.length === 0 ? NO_FLAGS : r.flags.slice();
   if (r.ok && r.tick) {
     const key = r.tick.exchange + ":" + r.tick.symbol;
-    const encoded = encodeValid(r.tick, recvTs, flags);
-    valid.push({ key, value: encoded });
-    batchBytes += encoded.length + key.length;
+    push(topic.valid, key, encodeValid(r.tick, recvTs, flags), { completion: c, index, recvTs, flags, codes: null });
     stats.accepted++;
     if (flags.length > 0) {
       c.f++;
@@ -109,6 +128,13 @@ function onRecord(bytes: Uint8Array, offset: number, length: number) {
   }
 }
 const NO_FLAGS: string[] = [];
+/** An unreadable NDJSON line's parse error is kept this long in its reject record. */
+const MAX_ERROR_CHARS = 512;
+
+/** Stands in for a value too large to keep: its size and SHA-256, enough to match it with the client's copy. */
+function digestOf(bytes: Uint8Array) {
+  return { truncated: true, bytes: bytes.length, sha256: new Bun.CryptoHasher("sha256").update(bytes).digest("hex") };
+}
 
 /** Reads records into the batch until it is full or the ring is empty. */
 function collect(): number {
@@ -133,48 +159,75 @@ async function connectWithRetry() {
   for (let delay = 100; ; delay = Math.min(delay * 2, RETRY_MAX_MS)) {
     try {
       await producer.connect();
-      Atomics.store(status, STATUS_KAFKA, 0);
+      Atomics.store(status, STATUS_KAFKA, KAFKA_UP);
       return;
     } catch {
-      Atomics.store(status, STATUS_KAFKA, 1);
+      Atomics.store(status, STATUS_KAFKA, KAFKA_CONNECTING);
       await Bun.sleep(delay);
     }
   }
 }
 
 /**
- * Sends the batch until Kafka acknowledges it. On the first failure the requests in it are answered
- * at once (503: "not acknowledged, retry"), the worker flags Kafka as unreachable so new requests are
- * refused before any tick is taken, and the batch is retried with capped backoff: ticks already
- * validated are never dropped. A retry by the client after such a 503 is harmless downstream
- * (duplicate trade ids and seqs are rejected; Redis and PostgreSQL writes are idempotent).
+ * Delivers the batch (deliver.ts). While Kafka is unreachable: on the first failure the requests
+ * in the batch are answered at once (503: "not acknowledged, retry"), the worker flags Kafka as down
+ * so new requests are refused before any tick is taken, and the batch is retried with capped
+ * backoff: ticks already validated are never dropped. A retry by the client after such a 503 is
+ * harmless downstream (duplicate trade ids and seqs are rejected; Redis and PostgreSQL writes are
+ * idempotent). A record Kafka refuses for good (too large, invalid) is found by splitting the batch
+ * and becomes a reject with code record.refused, written as a digest; the rest is delivered.
  */
 async function send(): Promise<void> {
-  const topicMessages = [];
-  if (valid.length) topicMessages.push({ topic: topic.valid, messages: valid });
-  if (rejected.length) topicMessages.push({ topic: topic.rejected, messages: rejected });
   let answered = false;
-  for (let delay = 100; ; delay = Math.min(delay * 2, RETRY_MAX_MS)) {
-    const t0 = performance.now();
-    try {
+  let t0 = performance.now();
+  const delivered = await deliver(batch, {
+    send: async (topicMessages) => {
       stats.sends++;
+      t0 = performance.now();
       await producer.sendBatch({ topicMessages, acks: -1, compression: compressionType[config.KAFKA_COMPRESSION] });
       produceLatency.observe((performance.now() - t0) / 1000);
-      stats.records += valid.length + rejected.length;
-      Atomics.store(status, STATUS_KAFKA, 0);
-      if (!answered) writeCompletions();
-      return;
-    } catch (err) {
+    },
+    onRetry: (err) => {
       stats.failures++;
-      Atomics.store(status, STATUS_KAFKA, 1);
-      if (!answered) {
-        writeCompletions(`Kafka did not acknowledge the ticks: ${(err as Error).message}`);
-        answered = true;
-      }
-      if (stopping) return;
-      await Bun.sleep(delay);
-    }
+      Atomics.store(status, STATUS_KAFKA, KAFKA_DOWN);
+      if (answered) return;
+      writeCompletions(`Kafka did not acknowledge the ticks: ${(err as Error)?.message ?? err}`);
+      answered = true;
+    },
+    substitute: refused,
+    onGivenUp: (record, err) => {
+      stats.givenUp++;
+      log.error("Kafka refused a record and its digest; the tick is answered rejected (record.refused) and is not in Kafka", {
+        worker: init.index, topic: record.topic, bytes: record.message.value.length, error: refusalOf(err) ?? String(err),
+      });
+    },
+    stopping: () => stopping,
+    retryInitialMs: 100,
+    retryMaxMs: RETRY_MAX_MS,
+  });
+  if (!delivered) return;
+  stats.records += batch.length;
+  Atomics.store(status, STATUS_KAFKA, KAFKA_UP);
+  if (!answered) writeCompletions();
+}
+
+/** Kafka refused `record` for good: the tick becomes a reject (record.refused), sent as a digest. */
+function refused(record: Outgoing<Origin>, err: unknown): Outgoing<Origin> {
+  const o = record.origin;
+  stats.refused++;
+  if (o.codes === null) {
+    o.codes = [RECORD_REFUSED];
+    o.completion.j.push([o.index, o.codes]);
+    if (o.flags.length > 0) o.completion.f--;
+    stats.accepted--;
+    stats.rejected++;
+  } else {
+    o.codes.push(RECORD_REFUSED);
   }
+  count([RECORD_REFUSED]);
+  const key = record.message.key ?? "";
+  const value = packr.pack(rejectRecord(digestOf(record.message.value), key, o.recvTs, o.codes, o.flags, `Kafka refused the record: ${refusalOf(err)}`));
+  return { topic: topic.rejected, message: { key: record.message.key, value }, origin: o };
 }
 
 function writeCompletions(error?: string) {
@@ -204,8 +257,7 @@ async function loop() {
     if (collect() > 0) {
       busy = true;
       await send();
-      valid = [];
-      rejected = [];
+      batch = [];
       completions = new Map();
       batchBytes = 0;
       busy = false;
@@ -219,7 +271,15 @@ async function loop() {
     await new Promise((r) => setImmediate(r));
   }
 }
-const looping = loop();
+// A loop that throws (a bug) must not leave a silent, wedged worker: end the thread, and the pool
+// answers its requests 503 and starts a fresh one.
+const looping = loop().catch((err) => {
+  log.error("validator loop failed; ending the worker", { worker: init.index, error: String((err as Error)?.stack ?? err) });
+  process.exit(1);
+});
+// The heartbeat lets the pool tell a worker whose event loop is stuck (it stops beating) from a busy one.
+setInterval(() => Atomics.store(status, STATUS_BEAT, Date.now() % 2 ** 31), 250);
+Atomics.store(status, STATUS_BEAT, Date.now() % 2 ** 31);
 
 const api: ValidatorApi = {
   async ready() {
@@ -229,7 +289,10 @@ const api: ValidatorApi = {
     return {
       index: init.index, ticks: stats.ticks, accepted: stats.accepted, rejected: stats.rejected, flagged: stats.flagged,
       byCheck: { ...stats.byCheck },
-      kafka: { sends: stats.sends, failures: stats.failures, records: stats.records, latency: produceLatency.snapshot(), healthy: Atomics.load(status, STATUS_KAFKA) === 0 },
+      kafka: {
+        sends: stats.sends, failures: stats.failures, records: stats.records, refused: stats.refused, givenUp: stats.givenUp,
+        latency: produceLatency.snapshot(), healthy: Atomics.load(status, STATUS_KAFKA) === KAFKA_UP,
+      },
       validator: validator.stats(),
     };
   },

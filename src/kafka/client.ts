@@ -12,7 +12,7 @@ export type Compression = "none" | "gzip" | "zstd";
 // every other warning visible.
 process.removeAllListeners("warning");
 process.on("warning", (w) => {
-  if (w.name !== "TimeoutNegativeWarning") console.warn(`${w.name}: ${w.message}`);
+  if (w.name !== "TimeoutNegativeWarning") console.warn(JSON.stringify({ time: new Date().toISOString(), level: "warn", msg: "process warning", name: w.name, warning: w.message }));
 });
 
 // kafkajs ships GZIP only; Bun has zstd built in, so register it as kafkajs's ZSTD codec.
@@ -32,9 +32,10 @@ export const compressionType: Record<Compression, CompressionTypes> = {
   zstd: CompressionTypes.ZSTD,
 };
 
-// Messages kafkajs logs at WARN that say nothing about this deployment: the v2 partitioner notice, and
-// the idempotent-retries notice (the validator worker retries a failed batch itself, forever).
-const NOISE = [/switched default partitioner/, /Limiting retries for the idempotent producer/];
+// Messages kafkajs logs that say nothing about this deployment: the v2 partitioner notice, the
+// idempotent-retries notice (the validator worker retries a failed batch itself), and a group's
+// routine rebalancing, which kafkajs logs at ERROR although every member just rejoins.
+const NOISE = [/switched default partitioner/, /Limiting retries for the idempotent producer/, /The group is rebalancing/];
 const quietLogger: logCreator = () => ({ namespace, level, log }) => {
   if (NOISE.some((re) => re.test(log.message))) return;
   const line = JSON.stringify({ level: logLevel[level], logger: "kafkajs", namespace, message: log.message, ...(log.error ? { error: log.error } : {}) });
@@ -67,19 +68,32 @@ export function createKafka(config: KafkaSettings, clientSuffix = ""): Kafka {
  * murmur2 with BigInt-backed 64-bit arithmetic for every message (40% of a sendBatch's CPU here);
  * tickgate's keys are `exchange:symbol`, a few thousand at most, so each is hashed once per topic
  * and partition count. The partition a key maps to is exactly the default one.
+ *
+ * The chosen partition is pinned on the message (`message.partition`): a resend of the same message
+ * objects — a retry, or a batch split after Kafka refused a record (deliver.ts) — lands every record
+ * where it landed before, keyless ones (round-robin) included, so the broker's idempotence sees the
+ * same per-partition batches again.
  */
 export const cachedKeyPartitioner: ICustomPartitioner = () => {
   const inner = Partitioners.DefaultPartitioner();
   const byTopic = new Map<string, { partitions: number; byKey: Map<string, number> }>();
   return (args) => {
-    const key = args.message.key;
-    if (typeof key !== "string" || args.message.partition != null) return inner(args);
-    let t = byTopic.get(args.topic);
-    if (!t || t.partitions !== args.partitionMetadata.length || t.byKey.size > 100_000) {
-      byTopic.set(args.topic, (t = { partitions: args.partitionMetadata.length, byKey: new Map() }));
+    const m = args.message;
+    if (m.partition != null) return m.partition;
+    const key = m.key;
+    let p: number;
+    if (typeof key !== "string") {
+      p = inner(args);
+    } else {
+      let t = byTopic.get(args.topic);
+      if (!t || t.partitions !== args.partitionMetadata.length || t.byKey.size > 100_000) {
+        byTopic.set(args.topic, (t = { partitions: args.partitionMetadata.length, byKey: new Map() }));
+      }
+      let cached = t.byKey.get(key);
+      if (cached === undefined) t.byKey.set(key, (cached = inner(args)));
+      p = cached;
     }
-    let p = t.byKey.get(key);
-    if (p === undefined) t.byKey.set(key, (p = inner(args)));
+    m.partition = p;
     return p;
   };
 };

@@ -19,5 +19,11 @@ export function rejectRecord(original: unknown, key: string, recvTs: number, cod
   return { v: RECORD_VERSION, recvTs, codes, flags, key, original, ...(error ? { error } : {}) };
 }
 
+/**
+ * The reject code of a tick whose record Kafka refused for good (MESSAGE_TOO_LARGE, INVALID_RECORD, …):
+ * not a check, the pipeline's verdict. The tick is in `ticks.rejected` as a digest.
+ */
+export const RECORD_REFUSED = "record.refused";
+
 /** One encoder per thread; the Buffers it returns stay valid (msgpackr moves on, it does not overwrite). */
 export const recordPackr = () => new Packr({ useRecords: false });
