@@ -49,6 +49,13 @@ const brokers: Parser<string[]> = (raw, name) => {
   return list;
 };
 
+const bool: Parser<boolean> = (raw, name) => {
+  const v = raw.trim().toLowerCase();
+  if (v === "true" || v === "1") return true;
+  if (v === "false" || v === "0") return false;
+  throw new EnvError(name, raw, "true or false");
+};
+
 const text: Parser<string> = (raw) => raw.trim();
 const list: Parser<string[]> = (raw) => raw.split(",").map((s) => s.trim()).filter(Boolean);
 const topicPrefix: Parser<string> = (raw, name) => {
@@ -83,10 +90,21 @@ export const ENV = {
   REDIS_URL: spec("redis://127.0.0.1:6379", url("redis:", "rediss:"), "Redis for the sink"),
   DATABASE_URL: spec("postgres://tickgate:tickgate@127.0.0.1:5432/tickgate", url("postgres:", "postgresql:"), "PostgreSQL/TimescaleDB for the sink"),
   CHECKS_CONFIG: spec("", text, "path of the checks config JSON (thresholds, allowlists, overrides); empty = defaults"),
-  API_KEYS: spec("", list, "comma-separated API keys; when set, requests need header x-api-key (or Bearer)"),
+  API_KEYS: spec("", list, "comma-separated API keys; when set, every route but /healthz and /readyz needs header x-api-key (or Authorization: Bearer)"),
+  METRICS_PUBLIC: spec("false", bool, "true = /metrics answers without an API key even when API_KEYS is set"),
+  API_KEY_IN_QUERY: spec("false", bool, "true = a WebSocket may pass its key as ?api_key= (query strings end up in logs: off unless a client cannot set headers)"),
   BODY_LIMIT_BYTES: spec("4194304", int(1024, 1 << 30), "largest accepted request body (413 above)"),
+  BODY_TIMEOUT_MS: spec("10000", int(100, 600000), "a JSON/MessagePack body must arrive within this; an NDJSON stream may pause no longer than this between chunks (408 body.timeout)"),
   NDJSON_LIMIT_BYTES: spec("268435456", int(1024, 2 ** 40), "largest NDJSON body (streamed as it arrives, not buffered)"),
-  MAX_TICKS_PER_REQUEST: spec("100000", int(1, 10_000_000), "largest number of ticks in one request or frame"),
+  MAX_TICKS_PER_REQUEST: spec("100000", int(1, 10_000_000), "largest number of ticks in one JSON/MessagePack request or WebSocket frame"),
+  NDJSON_MAX_TICKS: spec("1000000", int(1, 1_000_000_000), "largest number of ticks (lines) in one NDJSON request"),
+  MAX_REJECTS_LISTED: spec("10000", int(1, 10_000_000), "an answer lists at most this many rejects; beyond it rejectsTruncated and rejectsByCode say the rest"),
+  MAX_INFLIGHT_REQUESTS: spec("1024", int(1, 1_000_000), "HTTP requests being read or answered at once; more get 503 pipeline.busy"),
+  HTTP_IDLE_TIMEOUT_S: spec("30", int(1, 255), "an HTTP connection that sends nothing for this long is closed (keep-alive and stalled uploads)"),
+  WS_MAX_CONNECTIONS: spec("1024", int(1, 1_000_000), "open WebSocket connections; more are refused with 503 pipeline.busy"),
+  WS_MAX_INFLIGHT_FRAMES: spec("64", int(1, 100_000), "frames a WebSocket client may have unanswered; one more closes it (1008)"),
+  WS_MAX_BUFFERED_BYTES: spec("4194304", int(65536, 1 << 30), "answers waiting for a WebSocket client that does not read; past this it is closed (1008)"),
+  WS_IDLE_TIMEOUT_S: spec("120", int(1, 960), "a WebSocket that sends nothing for this long is closed"),
   RING_BYTES: spec("16777216", int(65536, 1 << 30), "bytes of each main→worker SharedArrayBuffer ring"),
   SHUTDOWN_TIMEOUT_MS: spec("15000", int(100, 600000), "bound on graceful shutdown after SIGTERM/SIGINT"),
   SINK_GROUP: spec("tickgate-sink", text, "Kafka consumer group of the sink"),
@@ -119,7 +137,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     }
     out[name] = s.parse(raw === undefined || raw === "" ? s.default : raw, name);
   }
-  return out as Config;
+  const c = out as Config;
+  // Bun's idle timeout also cuts a request still waiting for its answer: it must outlast the bounds
+  // that answer first (the ack wait, the body read), or clients would see a reset instead of a 503/408.
+  const idleMs = c.HTTP_IDLE_TIMEOUT_S * 1000;
+  if (idleMs <= c.KAFKA_ACK_TIMEOUT_MS + 1000 || idleMs <= c.BODY_TIMEOUT_MS + 1000) {
+    throw new EnvError("HTTP_IDLE_TIMEOUT_S", String(c.HTTP_IDLE_TIMEOUT_S), `more than (KAFKA_ACK_TIMEOUT_MS and BODY_TIMEOUT_MS) / 1000 + 1 seconds (${Math.ceil(Math.max(c.KAFKA_ACK_TIMEOUT_MS, c.BODY_TIMEOUT_MS) / 1000) + 2} or more)`);
+  }
+  return c;
 }
 
 export function topics(config: Pick<Config, "TOPIC_PREFIX">) {

@@ -38,6 +38,8 @@ export const errors = {
     new IngestError(400, "body.malformed", message, detail),
   tooDeep: (max: number) => new IngestError(400, "body.too_deep", `body nests deeper than ${max} levels; a tick's fields are scalars`, { maxDepth: max }),
   incomplete: (why: string) => new IngestError(400, "body.incomplete", `the request body ended early: ${why}`),
+  bodyTimeout: (ms: number, what: string) =>
+    new IngestError(408, "body.timeout", `the request body did not arrive in time: ${what} (BODY_TIMEOUT_MS=${ms})`, { timeoutMs: ms }),
   lineTooLong: (max: number, index: number) =>
     new IngestError(413, "body.line_too_long", `NDJSON line ${index + 1} is longer than ${max} characters`, { limit: max, index }),
   /** A stream failed after some of its ticks were taken: says how many, and what became of them. */
@@ -51,8 +53,8 @@ export const errors = {
       cause.retryAfter,
     ),
   empty: () => new IngestError(400, "body.empty", "request body is empty"),
-  tooManyTicks: (limit: number) =>
-    new IngestError(413, "body.too_many_ticks", `more than ${limit} ticks in one request`, { limit }),
+  tooManyTicks: (limit: number, variable = "MAX_TICKS_PER_REQUEST") =>
+    new IngestError(413, "body.too_many_ticks", `more than ${limit} ticks in one request (${variable})`, { limit }),
   tooLarge: (limit: number) =>
     new IngestError(413, "body.too_large", `request body is over the limit of ${limit} bytes`, { limit }),
   tooLargeForQueue: (bytes: number, ring: number) =>

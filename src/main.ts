@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import { loadChecksConfig } from "./checks/index.ts";
 import { loadConfig, topics, type Config } from "./config.ts";
-import { createApp } from "./http/app.ts";
+import { createApp, OpenSockets } from "./http/app.ts";
 import { createProbes } from "./http/probes.ts";
 import { ValidatorPool } from "./ingest/pool.ts";
 import { createKafka, ensureTopics } from "./kafka/client.ts";
@@ -11,8 +11,7 @@ import { log } from "./log.ts";
 import { startSinkHost, type SinkHost } from "./sink/host.ts";
 
 function fatal(what: string, err: unknown): never {
-  const e = err as Error & { code?: string; key?: string; variable?: string };
-  console.error(`tickgate: ${what}: ${e?.message ?? err}`);
+  log.error(`tickgate: ${what}`, { error: String((err as Error)?.message ?? err) });
   process.exit(1);
 }
 
@@ -57,7 +56,9 @@ export async function main(env: Record<string, string | undefined> = process.env
     await pool.start().catch((err) => fatal("validator workers did not start", err));
   }
   let sink: SinkHost | null = null;
-  if (config.ROLE !== "ingest") sink = await startSinkHost(config, config.ROLE === "all" ? "worker" : "inline");
+  if (config.ROLE !== "ingest") {
+    sink = await startSinkHost(config, config.ROLE === "all" ? "worker" : "inline").catch((err) => fatal("the sink did not start", err));
+  }
 
   // Hot reload of the checks config (thresholds, allowlists): SIGHUP or POST /v1/checks/reload.
   // The new file is validated first; on error the running config stays.
@@ -70,10 +71,13 @@ export async function main(env: Record<string, string | undefined> = process.env
   });
 
   const probes = createProbes(config, { pool, sinkReady: sink ? () => sink!.ready() : undefined });
+  const sockets = new OpenSockets();
   const app = createApp({
     config, pool, probes, reloadChecks,
     sinkMetrics: sink ? () => sink!.metricsText() : undefined,
     sinkStats: sink ? () => sink!.stats() : undefined,
+    restartSink: sink ? (hard) => sink!.restart(hard) : undefined,
+    sockets,
   }).listen({ port: config.PORT, hostname: config.HOST });
   log.info("tickgate listening", { role: config.ROLE, port: app.server?.port, workers: ingest ? config.WORKERS : 0 });
 
@@ -82,6 +86,14 @@ export async function main(env: Record<string, string | undefined> = process.env
     if (stopping) return;
     stopping = true;
     log.info("shutting down", { signal });
+    try {
+      await stopAll();
+    } catch (err) {
+      log.error("shutdown failed", { error: String((err as Error)?.stack ?? err) });
+      process.exit(1);
+    }
+  };
+  const stopAll = async () => {
     const hardStop = setTimeout(() => {
       log.error("shutdown did not finish in time; exiting", { timeoutMs: config.SHUTDOWN_TIMEOUT_MS });
       process.exit(1);
@@ -91,6 +103,7 @@ export async function main(env: Record<string, string | undefined> = process.env
     // stop(false) would wait for forever.
     const closing = app.server?.stop(false);
     await pool?.shutdown(config.SHUTDOWN_TIMEOUT_MS);
+    sockets.closeAll(1001, "tickgate is shutting down");
     await Promise.race([closing, Bun.sleep(500)]);
     await app.server?.stop(true);
     await sink?.stop();
@@ -101,6 +114,9 @@ export async function main(env: Record<string, string | undefined> = process.env
   };
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
   process.on("SIGINT", () => void shutdown("SIGINT"));
+  // A promise nobody handled is a bug, but not one a client may turn into a dead front door:
+  // logged loudly, and the process goes on (the watchdogs replace a part that stopped working).
+  process.on("unhandledRejection", (reason) => log.error("unhandled rejection (a bug: please report it)", { error: String((reason as Error)?.stack ?? reason) }));
   return { app, pool, config };
 }
 

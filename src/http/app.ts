@@ -1,10 +1,14 @@
 // The HTTP surface (DESIGN.md, "Endpoints"): thin Elysia routes over the pool, the sink and the probes.
+// Every bound a hostile client could push against is set here or in ingest.ts: body size and read
+// time, requests in progress, WebSocket connections, frames in flight and unread answers per socket.
 import { Elysia } from "elysia";
 import { CHECKS } from "../checks/index.ts";
 import type { Config } from "../config.ts";
 import { errors, IngestError } from "../errors.ts";
 import type { TickResult, ValidatorPool } from "../ingest/pool.ts";
+import { log } from "../log.ts";
 import { Registry } from "../metrics.ts";
+import { createAuth } from "./auth.ts";
 import { ingestFrame, ingestRequest } from "./ingest.ts";
 import type { Probes } from "./probes.ts";
 
@@ -17,6 +21,28 @@ export interface AppDeps {
   sinkStats?: () => Promise<unknown>;
   /** Re-reads CHECKS_CONFIG and swaps it into every worker; throws the config error. */
   reloadChecks?: () => Promise<void>;
+  /** Ends the sink thread for its supervisor to replace; false when the sink is this process (ROLE=sink). */
+  restartSink?: (hard: boolean) => boolean;
+  /** The open WebSockets, for shutdown to close them with a code of its own. */
+  sockets?: OpenSockets;
+}
+
+/** The server's open WebSockets. Shutdown closes them with 1001 rather than leaving the runtime to drop them. */
+export class OpenSockets {
+  private readonly open = new Set<{ close(code?: number, reason?: string): void }>();
+  get size() {
+    return this.open.size;
+  }
+  add(ws: { close(code?: number, reason?: string): void }) {
+    this.open.add(ws);
+  }
+  delete(ws: { close(code?: number, reason?: string): void }) {
+    this.open.delete(ws);
+  }
+  closeAll(code: number, reason: string) {
+    for (const ws of this.open) ws.close(code, reason);
+    this.open.clear();
+  }
 }
 
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
@@ -26,8 +52,19 @@ function errorResponse(err: unknown): Response {
   if (err instanceof IngestError) {
     return json(err.status, err.toJSON(), err.retryAfter ? { "retry-after": String(err.retryAfter) } : {});
   }
-  console.error(JSON.stringify({ level: "error", msg: "unexpected error", error: String((err as Error)?.stack ?? err) }));
+  log.error("unexpected error", { error: String((err as Error)?.stack ?? err) });
   return json(500, { error: "internal error", code: "internal" });
+}
+
+/** Bun's ServerWebSocket has it; the typings Elysia pins do not. */
+type Buffered = { getBufferedAmount(): number };
+
+/** Per WebSocket connection: frames counted from 1, answers chained in frame order. */
+interface Connection {
+  frame: number;
+  unanswered: number;
+  tail: Promise<unknown>;
+  closed: boolean;
 }
 
 export function createApp(deps: AppDeps) {
@@ -36,14 +73,9 @@ export function createApp(deps: AppDeps) {
   const requests = registry.counter("tickgate_http_requests_total", "HTTP requests and WebSocket frames by route and status");
   const ticks = registry.counter("tickgate_ticks_total", "ticks answered, by outcome (accepted includes flagged)");
   const ackLatency = registry.histogram("tickgate_request_ack_seconds", "time from receipt to the answer (after Kafka acks), by route");
-  const keys = new Set(config.API_KEYS);
-
-  const authorized = (headers: Headers, url?: string) => {
-    if (keys.size === 0) return true;
-    const bearer = headers.get("authorization")?.replace(/^Bearer\s+/i, "");
-    const key = headers.get("x-api-key") ?? bearer ?? (url ? new URL(url).searchParams.get("api_key") : null);
-    return key !== null && keys.has(key);
-  };
+  const wsClosed = registry.counter("tickgate_ws_closed_by_server_total", "WebSocket connections tickgate closed, by reason");
+  const refused = registry.counter("tickgate_requests_refused_total", "requests and upgrades refused at the door, by reason");
+  const auth = createAuth(config);
 
   const observe = (route: string, status: number, started: number, result?: TickResult) => {
     requests.inc({ route, status: String(status) });
@@ -60,16 +92,51 @@ export function createApp(deps: AppDeps) {
     return pool;
   };
 
-  const connections = new WeakMap<object, { frame: number; tail: Promise<unknown> }>();
+  /** The route's answer, or 401 first when API keys are configured and the request has none of them. */
+  const guarded = (request: Request, route: () => Response | Promise<Response>) =>
+    auth.allows(request.headers) ? route() : errorResponse(errors.unauthorized());
+
+  let inflightRequests = 0;
+  const sockets = deps.sockets ?? new OpenSockets();
+  const connections = new WeakMap<object, Connection>();
   const maxBody = Math.max(config.BODY_LIMIT_BYTES, config.NDJSON_LIMIT_BYTES);
 
-  return new Elysia({ serve: { maxRequestBodySize: Math.min(maxBody + 1024 * 1024, 2 ** 31 - 1) } })
+  function closeSocket(ws: { close(code?: number, reason?: string): void }, conn: Connection, code: number, reason: string) {
+    if (conn.closed) return;
+    conn.closed = true;
+    wsClosed.inc({ reason: reason.split(":")[0]! });
+    ws.close(code, reason);
+  }
+
+  return new Elysia({
+    serve: {
+      maxRequestBodySize: Math.min(maxBody + 1024 * 1024, 2 ** 31 - 1),
+      // Closes connections that send nothing (idle keep-alives, uploads that stopped); it also cuts a
+      // request whose answer takes longer, so config.ts keeps it above the ack and body bounds.
+      idleTimeout: config.HTTP_IDLE_TIMEOUT_S,
+    },
+    // Bun applies these to every WebSocket of the server. A frame over maxPayloadLength closes the
+    // socket with 1009; answers a client does not read are bounded by WS_MAX_BUFFERED_BYTES below.
+    websocket: {
+      maxPayloadLength: config.BODY_LIMIT_BYTES,
+      idleTimeout: config.WS_IDLE_TIMEOUT_S,
+      backpressureLimit: config.WS_MAX_BUFFERED_BYTES,
+      closeOnBackpressureLimit: false,
+      perMessageDeflate: false,
+    },
+  })
     .post(
       "/v1/ticks",
       async ({ request }) => {
         const started = performance.now();
+        if (inflightRequests >= config.MAX_INFLIGHT_REQUESTS) {
+          refused.inc({ reason: "requests_in_flight" });
+          observe("/v1/ticks", 503, started);
+          return errorResponse(errors.busy(`more than ${config.MAX_INFLIGHT_REQUESTS} requests in progress (MAX_INFLIGHT_REQUESTS)`));
+        }
+        inflightRequests++;
         try {
-          if (!authorized(request.headers)) throw errors.unauthorized();
+          if (!auth.allows(request.headers)) throw errors.unauthorized();
           const result = await ingestRequest(request, needPool(), config);
           observe("/v1/ticks", 200, started, result);
           return json(200, result);
@@ -77,22 +144,34 @@ export function createApp(deps: AppDeps) {
           const res = errorResponse(err);
           observe("/v1/ticks", res.status, started);
           return res;
+        } finally {
+          inflightRequests--;
         }
       },
       { parse: "none" },
     )
     .ws("/v1/stream", {
-      maxPayloadLength: config.BODY_LIMIT_BYTES,
       beforeHandle({ request }) {
         if (!pool) return json(404, { error: `ingest is not enabled in ROLE=${config.ROLE}`, code: "route.disabled" });
-        if (!authorized(request.headers, request.url)) return errorResponse(errors.unauthorized());
+        if (!auth.allows(request.headers, request.url)) return errorResponse(errors.unauthorized());
+        if (sockets.size >= config.WS_MAX_CONNECTIONS) {
+          refused.inc({ reason: "websockets" });
+          return errorResponse(errors.busy(`more than ${config.WS_MAX_CONNECTIONS} WebSocket connections (WS_MAX_CONNECTIONS)`));
+        }
       },
       open(ws) {
-        connections.set(ws.raw, { frame: 0, tail: Promise.resolve() });
+        sockets.add(ws.raw);
+        connections.set(ws.raw, { frame: 0, unanswered: 0, tail: Promise.resolve(), closed: false });
       },
       message(ws, message) {
-        const conn = connections.get(ws.raw)!;
+        const conn = connections.get(ws.raw);
+        if (!conn || conn.closed) return;
         const frame = ++conn.frame;
+        // A client that keeps sending without waiting for answers would queue work without bound.
+        if (conn.unanswered >= config.WS_MAX_INFLIGHT_FRAMES) {
+          return closeSocket(ws.raw, conn, 1008, `frames in flight: more than ${config.WS_MAX_INFLIGHT_FRAMES} unanswered (WS_MAX_INFLIGHT_FRAMES); frame ${frame} was not taken`);
+        }
+        conn.unanswered++;
         const started = performance.now();
         const answer = ingestFrame(message, needPool(), config).then(
           (result) => (observe("/v1/stream", 200, started, result), { ...result, frame }),
@@ -102,14 +181,22 @@ export function createApp(deps: AppDeps) {
             return { ...e.toJSON(), status: e.status, frame };
           },
         );
-        // Frames are validated concurrently but answered in the order they came. Bun drops a message
-        // (send → 0) once a client stops reading past the backpressure limit: an answer must never
-        // vanish silently, so such a client is disconnected instead (1013: try again later).
+        // Frames are validated concurrently but answered in the order they came. An answer must never
+        // vanish silently: a client whose unread answers pass WS_MAX_BUFFERED_BYTES (send → -1 means
+        // buffered, 0 dropped) is disconnected instead.
         conn.tail = conn.tail.then(() => answer).then((body) => {
-          if (ws.raw.send(JSON.stringify(body)) === 0) ws.raw.close(1013, "answers are not being read");
+          conn.unanswered--;
+          if (conn.closed) return;
+          const sent = ws.raw.send(JSON.stringify(body));
+          if (sent === 0 || (ws.raw as unknown as Buffered).getBufferedAmount() > config.WS_MAX_BUFFERED_BYTES) {
+            closeSocket(ws.raw, conn, 1008, `answers are not being read: more than ${config.WS_MAX_BUFFERED_BYTES} bytes unread (WS_MAX_BUFFERED_BYTES)`);
+          }
         });
       },
       close(ws) {
+        sockets.delete(ws.raw);
+        const conn = connections.get(ws.raw);
+        if (conn) conn.closed = true;
         connections.delete(ws.raw);
       },
     })
@@ -118,9 +205,8 @@ export function createApp(deps: AppDeps) {
       const report = await probes.readiness();
       return json(report.ready ? 200 : 503, report);
     })
-    .get("/v1/checks", () => json(200, { checks: CHECKS }))
-    .post("/v1/checks/reload", async ({ request }) => {
-      if (!authorized(request.headers)) return errorResponse(errors.unauthorized());
+    .get("/v1/checks", ({ request }) => guarded(request, () => json(200, { checks: CHECKS })))
+    .post("/v1/checks/reload", ({ request }) => guarded(request, async () => {
       if (!deps.reloadChecks) return json(404, { error: `no validators in ROLE=${config.ROLE}`, code: "route.disabled" });
       try {
         await deps.reloadChecks();
@@ -129,27 +215,53 @@ export function createApp(deps: AppDeps) {
         const e = err as Error & { key?: string };
         return json(400, { error: e.message, code: "config.invalid", ...(e.key ? { key: e.key } : {}) });
       }
-    }, { parse: "none" })
-    .get("/v1/stats", async ({ request }) => {
-      if (!authorized(request.headers)) return errorResponse(errors.unauthorized());
-      return json(200, {
-        role: config.ROLE,
-        workers: pool ? await pool.stats() : [],
-        rings: pool ? pool.occupancy() : [],
-        inflightRequests: pool?.inflightRequests() ?? 0,
-        workerRestarts: pool?.restarts() ?? 0,
-        sink: deps.sinkStats ? await deps.sinkStats() : null,
-      });
-    })
-    .get("/metrics", async () => {
-      const text = registry.text() + (pool ? await poolMetrics(pool) : "") + (deps.sinkMetrics ? await deps.sinkMetrics() : "");
+    }), { parse: "none" })
+    // Operators (and the fault run) end a validator worker; the pool answers its requests 503 and
+    // starts a fresh one, as it does for a worker that crashed or stalled.
+    .post("/v1/workers/:index/restart", ({ request, params }) => guarded(request, () => {
+      const index = Number(params.index);
+      if (!pool) return json(404, { error: `no validators in ROLE=${config.ROLE}`, code: "route.disabled" });
+      if (!Number.isInteger(index) || index < 0 || index >= pool.size) {
+        return json(404, { error: `no validator worker ${params.index} (there are ${pool.size})`, code: "worker.unknown" });
+      }
+      pool.terminateWorker(index, "was restarted by POST /v1/workers/:index/restart");
+      return json(202, { worker: index, restarting: true });
+    }), { parse: "none" })
+    // ?hard=true ends the thread at once, as a crash would; without it the sink first writes and
+    // commits what it holds and leaves its group, so the new one starts without waiting for a rebalance.
+    .post("/v1/sink/restart", ({ request, query }) => guarded(request, () => {
+      if (!deps.restartSink) return json(404, { error: `no sink in ROLE=${config.ROLE}`, code: "route.disabled" });
+      if (!deps.restartSink(query.hard === "true")) return json(409, { error: "the sink cannot be restarted in place here (in ROLE=sink it is the process: restart the process)", code: "sink.not_restartable" });
+      return json(202, { sink: "restarting" });
+    }), { parse: "none" })
+    .get("/v1/stats", ({ request }) => guarded(request, async () => json(200, {
+      role: config.ROLE,
+      workers: pool ? await pool.stats() : [],
+      workerStates: pool ? pool.workerStates() : [],
+      rings: pool ? pool.occupancy() : [],
+      inflightRequests: pool?.inflightRequests() ?? 0,
+      httpRequestsInProgress: inflightRequests,
+      openWebSockets: sockets.size,
+      workerRestarts: pool?.restarts() ?? 0,
+      sink: deps.sinkStats ? await deps.sinkStats() : null,
+    })))
+    .get("/metrics", async ({ request }) => {
+      if (!config.METRICS_PUBLIC && !auth.allows(request.headers)) return errorResponse(errors.unauthorized());
+      const text = registry.text() + connectionMetrics(inflightRequests, sockets.size) + (pool ? await poolMetrics(pool) : "") + (deps.sinkMetrics ? await deps.sinkMetrics() : "");
       return new Response(text, { headers: { "content-type": "text/plain; version=0.0.4" } });
     })
-    .onError(({ code, error }) => {
-      if (code === "NOT_FOUND") return json(404, { error: "not found", code: "route.not_found" });
+    .onError(({ code, error, request }) => {
+      if (code === "NOT_FOUND") return auth.allows(request.headers) ? json(404, { error: "not found", code: "route.not_found" }) : errorResponse(errors.unauthorized());
       if (code === "PARSE" || code === "VALIDATION") return json(400, { error: String((error as Error).message), code: "body.malformed" });
       return errorResponse(error);
     });
+}
+
+function connectionMetrics(requests: number, sockets: number): string {
+  const registry = new Registry();
+  registry.gauge("tickgate_http_requests_in_progress", "POST /v1/ticks requests being read or answered").set({}, requests);
+  registry.gauge("tickgate_websockets_open", "open WebSocket connections").set({}, sockets);
+  return registry.text();
 }
 
 /** Metrics that live in the workers (per-check counts, Kafka latency) and the rings, gathered per scrape. */
@@ -158,9 +270,11 @@ async function poolMetrics(pool: ValidatorPool): Promise<string> {
   const fired = registry.counter("tickgate_check_fired_total", "ticks on which a check fired, by check id and severity");
   const produce = registry.histogram("tickgate_kafka_produce_seconds", "Kafka sendBatch latency per validator batch");
   const sends = registry.counter("tickgate_kafka_sends_total", "Kafka sendBatch calls by result");
+  const refusedRecords = registry.counter("tickgate_kafka_records_refused_total", "records Kafka refused for good (answered record.refused), by what became of them");
   const ringUsed = registry.gauge("tickgate_ring_used_bytes", "bytes waiting in each worker's input ring");
   const ringCap = registry.gauge("tickgate_ring_capacity_bytes", "size of each worker's input ring");
   const restarts = registry.counter("tickgate_worker_restarts_total", "validator workers restarted after dying");
+  const kafkaUp = registry.gauge("tickgate_worker_kafka_up", "1 when the worker's Kafka producer is connected and its last send was acknowledged");
   const severity = Object.fromEntries(CHECKS.map((c) => [c.id, c.severity]));
   for (const s of await pool.stats()) {
     if (!s) continue;
@@ -168,7 +282,10 @@ async function poolMetrics(pool: ValidatorPool): Promise<string> {
     produce.merge(s.kafka.latency);
     sends.inc({ result: "ok" }, s.kafka.sends - s.kafka.failures);
     sends.inc({ result: "error" }, s.kafka.failures);
+    refusedRecords.inc({ stored: "digest" }, s.kafka.refused - s.kafka.givenUp);
+    refusedRecords.inc({ stored: "none" }, s.kafka.givenUp);
   }
+  for (const w of pool.workerStates()) kafkaUp.set({ worker: String(w.worker) }, w.alive && w.kafka === "up" ? 1 : 0);
   for (const r of pool.occupancy()) {
     ringUsed.set({ worker: String(r.worker) }, r.used);
     ringCap.set({ worker: String(r.worker) }, r.capacity);

@@ -2,25 +2,37 @@
 // They only translate; routing, backpressure and completion live in the pool.
 import type { Config } from "../config.ts";
 import { errors, IngestError } from "../errors.ts";
-import { asTicks, bodyKind, decodeBody, decodeJson, decodeMsgpack, readNdjson } from "../ingest/decode.ts";
+import { asTicks, bodyKind, decodeBody, decodeJson, decodeMsgpack, readChunk, readNdjson, type ChunkReader } from "../ingest/decode.ts";
 import type { TickResult, ValidatorPool } from "../ingest/pool.ts";
 
 /** Receive time in µs since the epoch (sub-ms precision from the monotonic clock). */
 export const nowUs = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
 
-/** Reads a whole body, refusing it with 413 as soon as it passes `limit` bytes. */
-export async function readLimited(request: Request, limit: number): Promise<Uint8Array> {
+/**
+ * Reads a whole body, refusing it with 413 as soon as it passes `limit` bytes, and with 408 when it
+ * has not arrived in full within `timeoutMs` (a client trickling bytes holds a request slot).
+ */
+export async function readLimited(request: Request, limit: number, timeoutMs: number): Promise<Uint8Array> {
   const declared = Number(request.headers.get("content-length") ?? "NaN");
   if (declared > limit) throw errors.tooLarge(limit);
   if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader() as unknown as ChunkReader;
+  const deadline = performance.now() + timeoutMs;
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of request.body as unknown as AsyncIterable<Uint8Array>) {
-    size += chunk.byteLength;
-    if (size > limit) throw errors.tooLarge(limit);
-    chunks.push(chunk);
+  try {
+    for (;;) {
+      const chunk = await readChunk(reader, Math.max(1, deadline - performance.now()), timeoutMs, "the whole body must arrive within the bound");
+      if (chunk.done) break;
+      size += chunk.value.byteLength;
+      if (size > limit) throw errors.tooLarge(limit);
+      chunks.push(chunk.value);
+    }
+  } catch (err) {
+    reader.cancel().catch(() => {});
+    throw err;
   }
-  if (chunks.length === 1) return chunks[0];
+  if (chunks.length === 1) return chunks[0]!;
   const out = new Uint8Array(size);
   let at = 0;
   for (const c of chunks) {
@@ -34,7 +46,7 @@ export async function ingestRequest(request: Request, pool: ValidatorPool, confi
   const recvTs = nowUs();
   const kind = bodyKind(request.headers.get("content-type"));
   if (kind === "ndjson") return ingestNdjson(request, pool, config, recvTs);
-  const bytes = await readLimited(request, config.BODY_LIMIT_BYTES);
+  const bytes = await readLimited(request, config.BODY_LIMIT_BYTES, config.BODY_TIMEOUT_MS);
   const ticks = decodeBody(kind, bytes, config.MAX_TICKS_PER_REQUEST);
   return pool.submit(ticks, recvTs);
 }
@@ -52,8 +64,9 @@ async function ingestNdjson(request: Request, pool: ValidatorPool, config: Confi
   try {
     for await (const lines of readNdjson(request.body, {
       limitBytes: config.NDJSON_LIMIT_BYTES,
-      maxTicks: Number.MAX_SAFE_INTEGER,
+      maxTicks: config.NDJSON_MAX_TICKS,
       batchSize: 512,
+      chunkTimeoutMs: config.BODY_TIMEOUT_MS,
     })) {
       const values = lines.map((l) => l.value);
       const unreadable = lines.some((l) => l.error) ? lines.map((l) => l.error) : undefined;

@@ -5,12 +5,19 @@ import Redis from "ioredis";
 import postgres from "postgres";
 import type { Config } from "../config.ts";
 import { createKafka } from "../kafka/client.ts";
-import { within } from "../within.ts";
 import type { ValidatorPool } from "../ingest/pool.ts";
+import { log } from "../log.ts";
+import { TimedOut, within } from "../within.ts";
 
+/**
+ * One part's readiness. `state` is a fixed word (never an error's text: /readyz is unauthenticated,
+ * and internal messages may carry hosts or credentials); the text goes to the log when a part fails.
+ */
 export interface ProbeResult {
   ok: boolean;
-  detail?: string;
+  state?: string;
+  /** Per validator worker, in the `workers` check. */
+  workers?: unknown[];
 }
 export interface Readiness {
   ready: boolean;
@@ -23,16 +30,16 @@ export interface Probes {
 
 const TIMEOUT_MS = 1500;
 
-async function probe(what: string, p: Promise<unknown>): Promise<ProbeResult> {
+async function probe(p: Promise<unknown>): Promise<ProbeResult & { error?: string }> {
   try {
-    await within(TIMEOUT_MS, p, what);
+    await within(TIMEOUT_MS, p, "probe");
     return { ok: true };
   } catch (err) {
-    return { ok: false, detail: String((err as Error)?.message ?? err) };
+    return { ok: false, state: err instanceof TimedOut ? "timeout" : "unreachable", error: String((err as Error)?.message ?? err) };
   }
 }
 
-export function createProbes(config: Config, parts: { pool: ValidatorPool | null; sinkReady?: () => Promise<ProbeResult> }): Probes {
+export function createProbes(config: Config, parts: { pool: ValidatorPool | null; sinkReady?: () => Promise<ProbeResult & { error?: string }> }): Probes {
   // Redis and PostgreSQL matter to a process that runs a sink; Kafka to every role.
   const usesStores = config.ROLE !== "ingest";
   const redis = usesStores
@@ -60,21 +67,45 @@ export function createProbes(config: Config, parts: { pool: ValidatorPool | null
     }
   }
 
+  // The last ok of each part: a part that fails is logged once, with its error, until it is back.
+  const wasOk = new Map<string, boolean>();
+  const note = (part: string, r: ProbeResult & { error?: string }): ProbeResult => {
+    const { error, ...shown } = r;
+    if (wasOk.get(part) !== r.ok) {
+      if (!r.ok) log.warn("readiness: a part is not ready", { part, state: r.state, error });
+      else if (wasOk.has(part)) log.info("readiness: a part is ready again", { part });
+      wasOk.set(part, r.ok);
+    }
+    return shown;
+  };
+
   async function check(): Promise<Readiness> {
     const checks: Record<string, ProbeResult> = {};
-    const jobs: Promise<void>[] = [probe("kafka", kafkaProbe()).then((r) => void (checks.kafka = r))];
+    const jobs: Promise<void>[] = [probe(kafkaProbe()).then((r) => void (checks.kafka = note("kafka", r)))];
     if (redis) {
       jobs.push(
-        probe("redis", (redis.status === "wait" || redis.status === "end" ? redis.connect() : Promise.resolve()).then(() => redis.ping())).then(
-          (r) => void (checks.redis = r),
+        probe((redis.status === "wait" || redis.status === "end" ? redis.connect() : Promise.resolve()).then(() => redis.ping())).then(
+          (r) => void (checks.redis = note("redis", r)),
         ),
       );
     }
-    if (sql) jobs.push(probe("postgres", sql`select 1`).then((r) => void (checks.postgres = r)));
-    if (parts.sinkReady) jobs.push(parts.sinkReady().then((r) => void (checks.sink = r), (e) => void (checks.sink = { ok: false, detail: String(e) })));
+    if (sql) jobs.push(probe(sql`select 1`).then((r) => void (checks.postgres = note("postgres", r))));
+    if (parts.sinkReady) {
+      // The sink answers over comlink from its own thread: bounded, so a stuck sink reads "timeout".
+      jobs.push(
+        within(TIMEOUT_MS, parts.sinkReady(), "sink readiness").then(
+          (r) => void (checks.sink = note("sink", r)),
+          (e) => void (checks.sink = note("sink", { ok: false, state: e instanceof TimedOut ? "timeout" : "unavailable", error: String(e?.message ?? e) })),
+        ),
+      );
+    }
     await Promise.all(jobs);
     if (parts.pool) {
-      checks.workers = parts.pool.alive() ? { ok: true } : { ok: false, detail: "a validator worker is restarting" };
+      // From shared memory: each worker's own producer state, not only that the thread exists.
+      const workers = parts.pool.workerStates().map(({ worker, alive, kafka, responsive }) => ({ worker, alive, kafka, responsive }));
+      const ok = workers.length === parts.pool.size && workers.every((w) => w.alive && w.responsive && w.kafka === "up");
+      const state = workers.some((w) => !w.alive) ? "restarting" : workers.some((w) => !w.responsive) ? "stalled" : "kafka unavailable";
+      checks.workers = note("workers", { ok, ...(ok ? {} : { state }), workers });
     }
     return { ready: Object.values(checks).every((c) => c.ok), checks };
   }

@@ -2,7 +2,9 @@
 // lookup table; every failure is an IngestError with a stable code (400/413/415), never a crash.
 import { C1, Unpackr } from "msgpackr";
 import { errors } from "../errors.ts";
+import { TimedOut, within } from "../within.ts";
 import { findJsonError } from "./json-position.ts";
+import { scanMsgpack } from "./msgpack-scan.ts";
 
 export type BodyKind = "json" | "msgpack" | "ndjson";
 
@@ -100,6 +102,11 @@ export function decodeJson(bytes: Uint8Array | string, maxTicks: number, what = 
 
 export function decodeMsgpack(bytes: Uint8Array, maxTicks: number, what = "body"): unknown[] {
   if (bytes.length === 0) throw errors.empty();
+  // Hostile counts and nesting are refused in O(bytes) before msgpackr allocates for them.
+  const problem = scanMsgpack(bytes, maxTicks, MAX_DEPTH);
+  if (problem?.kind === "too_many_ticks") throw errors.tooManyTicks(maxTicks);
+  if (problem?.kind === "too_deep") throw errors.tooDeep(MAX_DEPTH);
+  if (problem) throw errors.malformed(`${what} is not valid MessagePack: ${problem.reason} at byte ${problem.at}`, { position: problem.at });
   let value: unknown;
   try {
     value = unpackr.unpack(bytes);
@@ -114,6 +121,30 @@ export function decodeBody(kind: "json" | "msgpack", bytes: Uint8Array, maxTicks
   return kind === "json" ? decodeJson(bytes, maxTicks) : decodeMsgpack(bytes, maxTicks);
 }
 
+type Chunk = { done: true; value?: undefined } | { done: false; value: Uint8Array };
+/** What readChunk needs of a stream reader (the DOM and Node typings of Bun disagree on the rest). */
+export interface ChunkReader {
+  read(): Promise<Chunk>;
+  cancel(reason?: unknown): Promise<void>;
+}
+
+/**
+ * The next chunk of a body, within `ms`: 408 body.timeout when it does not come in time (the reader
+ * is cancelled), 400 body.incomplete when the connection failed. `limitMs` and `late` are the
+ * configured bound and what it bounds, as the answer names them.
+ */
+export async function readChunk(reader: ChunkReader, ms: number, limitMs = ms, late = "no data arrived for too long"): Promise<Chunk> {
+  try {
+    return await within(ms, reader.read(), "reading the body");
+  } catch (err) {
+    if (err instanceof TimedOut) {
+      reader.cancel().catch(() => {});
+      throw errors.bodyTimeout(limitMs, late);
+    }
+    throw errors.incomplete((err as Error)?.message ?? String(err));
+  }
+}
+
 /** One line of an NDJSON stream: a decoded value, or the reason it could not be read. */
 export type NdjsonLine = { index: number; value: unknown; error?: undefined } | { index: number; value: string; error: string };
 
@@ -121,11 +152,12 @@ export type NdjsonLine = { index: number; value: unknown; error?: undefined } | 
  * Reads an NDJSON body as it streams in and yields batches of decoded lines. Blank lines are skipped
  * and do not count; `index` is the tick's position among the non-blank lines. A line that is not
  * JSON is yielded with `error` (the pool rejects it as `schema.unreadable`), so one bad line does not
- * cost the rest of the stream. Throws 413 when more than `limitBytes` arrive.
+ * cost the rest of the stream. Throws 413 when more than `limitBytes` arrive or more than `maxTicks`
+ * lines, 408 when the client sends nothing for `chunkTimeoutMs`.
  */
 export async function* readNdjson(
   body: ReadableStream<Uint8Array>,
-  opts: { limitBytes: number; maxTicks: number; batchSize: number; maxLineBytes?: number },
+  opts: { limitBytes: number; maxTicks: number; batchSize: number; maxLineBytes?: number; chunkTimeoutMs?: number },
 ): AsyncGenerator<NdjsonLine[]> {
   const maxLine = opts.maxLineBytes ?? MAX_LINE_BYTES;
   const decoder = new TextDecoder("utf-8");
@@ -133,11 +165,12 @@ export async function* readNdjson(
   let index = 0;
   let received = 0;
   let batch: NdjsonLine[] = [];
-  const reader = body.getReader();
+  const reader = body.getReader() as unknown as ChunkReader & { releaseLock(): void };
 
+  let full = false; // NDJSON_MAX_TICKS lines taken: what was read up to there still goes through
   const take = (line: string) => {
-    if (line.trim() === "") return;
-    if (index >= opts.maxTicks) throw errors.tooManyTicks(opts.maxTicks);
+    if (full || line.trim() === "") return;
+    if (index >= opts.maxTicks) return void (full = true);
     try {
       batch.push({ index, value: JSON.parse(line) });
     } catch (err) {
@@ -148,39 +181,44 @@ export async function* readNdjson(
 
   try {
     for (;;) {
-      let chunk: Awaited<ReturnType<typeof reader.read>>;
-      try {
-        chunk = await reader.read();
-      } catch (err) {
-        throw errors.incomplete((err as Error)?.message ?? String(err));
-      }
+      const chunk = await readChunk(reader, opts.chunkTimeoutMs ?? 2 ** 31 - 1);
       if (chunk.done) break;
       received += chunk.value.byteLength;
       if (received > opts.limitBytes) throw errors.tooLarge(opts.limitBytes);
       // Only the new text is searched for newlines, so a long line costs linear time, not quadratic.
+      // A batch is handed on as soon as it is full, also in the middle of a chunk: one chunk may
+      // hold millions of short lines.
       const text = decoder.decode(chunk.value, { stream: true });
-      let nl = text.indexOf("\n");
-      if (nl === -1) {
-        carry += text;
-      } else {
-        take(carry + text.slice(0, nl));
-        let start = nl + 1;
-        for (nl = text.indexOf("\n", start); nl !== -1; nl = text.indexOf("\n", start)) {
+      let start = 0;
+      for (let nl = text.indexOf("\n"); nl !== -1 && !full; nl = text.indexOf("\n", start)) {
+        if (start === 0) {
+          take(carry + text.slice(0, nl));
+          carry = "";
+        } else {
           take(text.slice(start, nl));
-          start = nl + 1;
         }
-        carry = text.slice(start);
+        start = nl + 1;
+        if (batch.length >= opts.batchSize) {
+          yield batch;
+          batch = [];
+        }
       }
+      if (full) break;
+      carry += start === 0 ? text : text.slice(start);
       if (carry.length > maxLine) throw errors.lineTooLong(maxLine, index);
-      if (batch.length >= opts.batchSize) {
-        yield batch;
-        batch = [];
-      }
     }
-    take(carry + decoder.decode());
+    if (!full) take(carry + decoder.decode());
     if (batch.length > 0) yield batch;
+    if (full) throw errors.tooManyTicks(opts.maxTicks, "NDJSON_MAX_TICKS");
+  } catch (err) {
+    reader.cancel().catch(() => {});
+    throw err;
   } finally {
-    reader.releaseLock();
+    try {
+      reader.releaseLock();
+    } catch {
+      // a read still pending (after a timeout): the cancel above ends it
+    }
   }
 }
 

@@ -10,13 +10,29 @@ import { Ring } from "../ring/index.ts";
 import { within } from "../within.ts";
 import { Enqueuer } from "./enqueue.ts";
 import type { Completion } from "./records.ts";
-import { STATUS_KAFKA, STATUS_SLOTS, type ValidatorApi, type WorkerInit } from "../../workers/validator-api.ts";
+import {
+  KAFKA_CONNECTING, KAFKA_DOWN, KAFKA_UP, STATUS_BEAT, STATUS_KAFKA, STATUS_SLOTS, type ValidatorApi, type WorkerInit,
+} from "../../workers/validator-api.ts";
 
 export interface TickResult {
   accepted: number;
   rejected: number;
   flagged: number;
+  /** The rejected ticks by position, the first MAX_REJECTS_LISTED of them. */
   rejects: { index: number; codes: string[] }[];
+  /** Present when `rejects` was cut at MAX_REJECTS_LISTED: then every reject is counted here by code. */
+  rejectsTruncated?: true;
+  rejectsByCode?: Record<string, number>;
+}
+
+/** A validator worker as /readyz and /v1/stats describe it. */
+export interface WorkerState {
+  worker: number;
+  alive: boolean;
+  kafka: "up" | "down" | "connecting";
+  /** false when the worker's event loop has not beaten for STALL_MS (it is restarted then). */
+  responsive: boolean;
+  restarts: number;
 }
 
 export interface Pending {
@@ -24,7 +40,11 @@ export interface Pending {
   added: number;
   completed: number;
   flagged: number;
+  rejected: number;
+  /** The rejects with the lowest indices seen so far; cut back to the listing bound when it doubles. */
   rejects: [number, string[]][];
+  rejectsTruncated: boolean;
+  rejectsByCode: Record<string, number>;
   sealed: boolean;
   settled: boolean;
   timer: ReturnType<typeof setTimeout> | undefined;
@@ -55,6 +75,11 @@ export interface PoolOptions {
 
 const WORKER_URL = new URL("../../workers/validator.ts", import.meta.url).href;
 const COMPLETION_RING_BYTES = 1 << 22;
+/** A worker whose heartbeat is this old is stuck (its event loop no longer runs): it is replaced. */
+const STALL_MS = 10_000;
+const KAFKA_STATES = { [KAFKA_UP]: "up", [KAFKA_DOWN]: "down", [KAFKA_CONNECTING]: "connecting" } as const;
+
+const beatAge = (status: Int32Array) => (Date.now() % 2 ** 31 - Atomics.load(status, STATUS_BEAT) + 2 ** 31) % 2 ** 31;
 
 export class ValidatorPool {
   readonly size: number;
@@ -64,9 +89,12 @@ export class ValidatorPool {
   private closing = false;
   private readonly unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
   private readonly enqueuer: Enqueuer;
+  private readonly maxListed: number;
+  private watchdog: ReturnType<typeof setInterval> | undefined;
 
   constructor(private readonly opts: PoolOptions) {
     this.size = opts.config.WORKERS;
+    this.maxListed = opts.config.MAX_REJECTS_LISTED;
     this.enqueuer = new Enqueuer(this.size, Math.floor(opts.config.RING_BYTES / 2) - 64);
   }
 
@@ -74,6 +102,15 @@ export class ValidatorPool {
   async start(timeoutMs = 60_000): Promise<void> {
     for (let i = 0; i < this.size; i++) this.slots.push(this.spawn(i, 0));
     await within(timeoutMs, Promise.all(this.slots.map((s) => s.api.ready())), "validator workers starting");
+    this.watchdog = setInterval(() => this.watch(), 1000);
+    this.watchdog.unref?.();
+  }
+
+  /** Replaces a worker that stopped beating: a stuck event loop would otherwise hold its symbols' ticks forever. */
+  private watch() {
+    for (const slot of this.slots) {
+      if (slot.alive && !this.closing && beatAge(slot.status) > STALL_MS) this.terminateWorker(slot.index, `stalled (no heartbeat for ${STALL_MS} ms)`);
+    }
   }
 
   private spawn(index: number, restarts: number): Slot {
@@ -82,7 +119,8 @@ export class ValidatorPool {
     const status = new SharedArrayBuffer(STATUS_SLOTS * 4);
     // Kafka counts as unreachable until this worker's producer has connected: a replacement worker
     // must not take ticks it cannot send yet (they get 503 pipeline.busy, none taken, instead).
-    new Int32Array(status)[STATUS_KAFKA] = 1;
+    new Int32Array(status)[STATUS_KAFKA] = KAFKA_CONNECTING;
+    new Int32Array(status)[STATUS_BEAT] = Date.now() % 2 ** 31; // the start counts as a beat
     const init: WorkerInit = { index, toWorker, fromWorker, status, config: this.opts.config, checksConfig: this.opts.checksConfig };
     const worker = new Worker(WORKER_URL, { workerData: init } as WorkerOptions);
     const slot: Slot = {
@@ -92,7 +130,7 @@ export class ValidatorPool {
     };
     worker.addEventListener("error", (e) => this.onExit(slot, `error: ${(e as ErrorEvent).message}`));
     worker.addEventListener("close", (e) => this.onExit(slot, `exited with code ${(e as CloseEvent).code}`));
-    void this.completionLoop(slot);
+    this.completionLoop(slot).catch((err) => this.terminateWorker(slot.index, `completion loop failed: ${(err as Error)?.message ?? err}`));
     return slot;
   }
 
@@ -136,8 +174,23 @@ export class ValidatorPool {
     if (c.e) return this.fail(p.id, errors.unavailable(c.e));
     p.completed += c.n;
     p.flagged += c.f;
-    for (const j of c.j) p.rejects.push(j);
+    for (const j of c.j) this.noteReject(p, j);
     this.maybeFinish(p);
+  }
+
+  /** Counts a reject by code and lists it while the listing is within its bound (lowest indices win). */
+  private noteReject(p: Pending, j: [number, string[]]) {
+    p.rejected++;
+    for (const code of j[1]) p.rejectsByCode[code] = (p.rejectsByCode[code] ?? 0) + 1;
+    p.rejects.push(j);
+    if (p.rejects.length >= 2 * this.maxListed) this.cutRejects(p);
+  }
+
+  private cutRejects(p: Pending) {
+    p.rejects.sort((a, b) => a[0] - b[0]);
+    if (p.rejects.length <= this.maxListed) return;
+    p.rejects.length = this.maxListed;
+    p.rejectsTruncated = true;
   }
 
   /** Starts a request. Feed it with `add`, then `seal`; `promise` settles once Kafka acknowledged all. */
@@ -150,8 +203,8 @@ export class ValidatorPool {
     // hands the same promise to the caller, so the failure is still seen; it must not be unhandled.
     promise.catch(() => {});
     const p: Pending = {
-      id: this.nextId, added: 0, completed: 0, flagged: 0, rejects: [], sealed: false, settled: false,
-      timer: undefined, resolve, reject, promise,
+      id: this.nextId, added: 0, completed: 0, flagged: 0, rejected: 0, rejects: [], rejectsTruncated: false, rejectsByCode: {},
+      sealed: false, settled: false, timer: undefined, resolve, reject, promise,
     };
     this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1;
     this.pending.set(p.id, p);
@@ -187,7 +240,7 @@ export class ValidatorPool {
       if (q.need[w] === 0) continue;
       const slot = this.slots[w];
       if (!slot.alive) throw errors.busy(`validator worker ${w} is restarting`);
-      if (Atomics.load(slot.status, STATUS_KAFKA) !== 0) throw errors.busy("Kafka is unavailable");
+      if (Atomics.load(slot.status, STATUS_KAFKA) !== KAFKA_UP) throw errors.busy("Kafka is unavailable");
       // Larger than half the ring might never fit (a batch does not wrap): refuse it for good, not 503.
       if (q.need[w] > slot.toWorker.capacity / 2 - 64) throw errors.tooLargeForQueue(q.need[w], slot.toWorker.capacity);
       if (!slot.toWorker.canWrite(q.need[w])) throw errors.full(w);
@@ -222,13 +275,18 @@ export class ValidatorPool {
     p.settled = true;
     clearTimeout(p.timer);
     this.pending.delete(p.id);
-    p.rejects.sort((a, b) => a[0] - b[0]);
-    p.resolve({
-      accepted: p.added - p.rejects.length,
-      rejected: p.rejects.length,
+    this.cutRejects(p);
+    const result: TickResult = {
+      accepted: p.added - p.rejected,
+      rejected: p.rejected,
       flagged: p.flagged,
       rejects: p.rejects.map(([index, codes]) => ({ index, codes })),
-    });
+    };
+    if (p.rejectsTruncated) {
+      result.rejectsTruncated = true;
+      result.rejectsByCode = p.rejectsByCode;
+    }
+    p.resolve(result);
   }
 
   private fail(id: number, err: IngestError) {
@@ -253,11 +311,12 @@ export class ValidatorPool {
     return this.slots.map((s) => ({ worker: s.index, used: s.toWorker.usedBytes(), capacity: s.toWorker.capacity }));
   }
 
-  /** Control plane: ends a stuck worker; it is replaced and its requests answered 503. */
-  terminateWorker(index: number): void {
+  /** Control plane: ends a worker (stuck, or on an operator's request); it is replaced and its requests answered 503. */
+  terminateWorker(index: number, reason = "was terminated"): void {
     const slot = this.slots[index];
+    if (!slot || !slot.alive) return;
     slot.worker.terminate();
-    this.onExit(slot, "was terminated");
+    this.onExit(slot, reason);
   }
 
   alive(): boolean {
@@ -265,7 +324,18 @@ export class ValidatorPool {
   }
 
   kafkaReachable(): boolean {
-    return this.slots.every((s) => Atomics.load(s.status, STATUS_KAFKA) === 0);
+    return this.slots.every((s) => Atomics.load(s.status, STATUS_KAFKA) === KAFKA_UP);
+  }
+
+  /** Each worker's liveness and Kafka state, read from shared memory: answers even when a worker is stuck. */
+  workerStates(): WorkerState[] {
+    return this.slots.map((s) => ({
+      worker: s.index,
+      alive: s.alive,
+      kafka: KAFKA_STATES[Atomics.load(s.status, STATUS_KAFKA) as 0 | 1 | 2] ?? "down",
+      responsive: beatAge(s.status) <= STALL_MS,
+      restarts: s.restarts,
+    }));
   }
 
   restarts(): number {
@@ -295,6 +365,7 @@ export class ValidatorPool {
    */
   async shutdown(timeoutMs: number): Promise<void> {
     this.closing = true;
+    clearInterval(this.watchdog);
     const deadline = Date.now() + timeoutMs;
     while (this.pending.size > 0 && Date.now() < deadline) await Bun.sleep(10);
     const left = Math.max(100, deadline - Date.now());

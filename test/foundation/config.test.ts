@@ -16,6 +16,17 @@ describe("config", () => {
     expect(topics(c)).toEqual({ valid: "ticks.valid", rejected: "ticks.rejected", dlq: "ticks.sink-dlq" });
   });
 
+  test("the hostile-input bounds have defaults and parse", () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      BODY_TIMEOUT_MS: 10_000, NDJSON_MAX_TICKS: 1_000_000, MAX_REJECTS_LISTED: 10_000, MAX_INFLIGHT_REQUESTS: 1024,
+      HTTP_IDLE_TIMEOUT_S: 30, WS_MAX_CONNECTIONS: 1024, WS_MAX_INFLIGHT_FRAMES: 64, WS_MAX_BUFFERED_BYTES: 4 << 20,
+      WS_IDLE_TIMEOUT_S: 120, METRICS_PUBLIC: false, API_KEY_IN_QUERY: false,
+    });
+    expect(loadConfig({ METRICS_PUBLIC: "TRUE", API_KEY_IN_QUERY: "1" })).toMatchObject({ METRICS_PUBLIC: true, API_KEY_IN_QUERY: true });
+    expect(loadConfig({ KAFKA_ACK_TIMEOUT_MS: "20000", HTTP_IDLE_TIMEOUT_S: "22" }).HTTP_IDLE_TIMEOUT_S).toBe(22);
+  });
+
   test("values are parsed", () => {
     const c = loadConfig({ PORT: "9000", WORKERS: "3", ROLE: "Sink", KAFKA_BROKERS: "a:1, b:2", API_KEYS: "k1,k2" });
     expect(c).toMatchObject({ PORT: 9000, WORKERS: 3, ROLE: "sink", KAFKA_BROKERS: ["a:1", "b:2"], API_KEYS: ["k1", "k2"] });
@@ -33,6 +44,14 @@ describe("config", () => {
     ["DATABASE_URL", "not a url"],
     ["TOPIC_PREFIX", "bad topic"],
     ["BODY_LIMIT_BYTES", "-1"],
+    ["METRICS_PUBLIC", "yes please"],
+    ["API_KEY_IN_QUERY", "2"],
+    ["NDJSON_MAX_TICKS", "0"],
+    ["WS_MAX_INFLIGHT_FRAMES", "0"],
+    ["WS_MAX_BUFFERED_BYTES", "1000"],
+    ["HTTP_IDLE_TIMEOUT_S", "256"],
+    // Bun's idle timeout also cuts a request waiting for its answer: it must outlast the ack wait.
+    ["HTTP_IDLE_TIMEOUT_S", "6"],
   ];
   for (const [name, value] of bad) {
     test(`a bad ${name} (${JSON.stringify(value)}) stops with an error naming it`, () => {

@@ -14,7 +14,8 @@ export interface Running {
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-export async function startTickgate(env: Record<string, string> = {}, timeoutMs = 30_000): Promise<Running> {
+/** Starts tickgate and waits until `until` answers 200 (/readyz by default; /healthz for a process whose stack is broken on purpose). */
+export async function startTickgate(env: Record<string, string> = {}, timeoutMs = 30_000, until = "/readyz"): Promise<Running> {
   const prefix = env.TOPIC_PREFIX ?? uniqueName("t");
   const port = String(20000 + Math.floor(Math.random() * 20000));
   let out = "";
@@ -38,7 +39,7 @@ export async function startTickgate(env: Record<string, string> = {}, timeoutMs 
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`tickgate exited with ${proc.exitCode}:\n${out}`);
     try {
-      const r = await fetch(`${url}/readyz`);
+      const r = await fetch(`${url}${until}`);
       if (r.ok) break;
     } catch {}
     if (Date.now() > deadline) {

@@ -6,17 +6,15 @@ import { topicCount } from "../helpers/kafka.ts";
 import { startTickgate, type Running } from "../helpers/tickgate.ts";
 
 let tg: Running;
-let keyed: Running;
 let slow: Running;
 beforeAll(async () => {
-  [tg, keyed, slow] = await Promise.all([
+  [tg, slow] = await Promise.all([
     startTickgate({ WORKERS: "2", BODY_LIMIT_BYTES: String(1 << 20), MAX_TICKS_PER_REQUEST: "100000" }),
-    startTickgate({ WORKERS: "1", API_KEYS: "k-one,k-two" }),
     startTickgate({ WORKERS: "1", KAFKA_ACK_TIMEOUT_MS: "1500" }),
   ]);
 });
 afterAll(async () => {
-  expect(await Promise.all([tg.stop(), keyed.stop(), slow.stop()])).toEqual([0, 0, 0]);
+  expect(await Promise.all([tg.stop(), slow.stop()])).toEqual([0, 0]);
 });
 
 const gen = tickStream({ seed: 7, symbols: 4 });
@@ -78,31 +76,6 @@ describe("malformed requests", () => {
     const res = await fetch(`${tg.url}/v1/nope`);
     expect(res.status).toBe(404);
     expect(((await res.json()) as any).code).toBe("route.not_found");
-  });
-});
-
-describe("API keys", () => {
-  test("missing or wrong key → 401, right key (header or bearer) → 200", async () => {
-    const body = goodJson();
-    expect((await send(body, { "content-type": "application/json" }, keyed)).status).toBe(401);
-    expect((await send(body, { "content-type": "application/json", "x-api-key": "nope" }, keyed)).status).toBe(401);
-    expect((await send(body, { "content-type": "application/json", "x-api-key": "k-two" }, keyed)).status).toBe(200);
-    expect((await send(body, { "content-type": "application/json", authorization: "Bearer k-one" }, keyed)).status).toBe(200);
-  });
-
-  test("the WebSocket needs the key too", async () => {
-    const refused = await new Promise<boolean>((resolve) => {
-      const ws = new WebSocket(keyed.ws);
-      ws.onopen = () => (ws.close(), resolve(false));
-      ws.onerror = () => resolve(true);
-    });
-    expect(refused).toBe(true);
-    const opened = await new Promise<boolean>((resolve) => {
-      const ws = new WebSocket(`${keyed.ws}?api_key=k-one`);
-      ws.onopen = () => (ws.close(), resolve(true));
-      ws.onerror = () => resolve(false);
-    });
-    expect(opened).toBe(true);
   });
 });
 

@@ -1,0 +1,23 @@
+// The README is the contract a user reads: every environment variable and every error code the
+// server can answer must be in it (the code lists them in one table and one module).
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { ENV } from "../../src/config.ts";
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+const readme = readFileSync(`${ROOT}README.md`, "utf8");
+
+describe("README", () => {
+  test("lists every environment variable of src/config.ts", () => {
+    expect(Object.keys(ENV).filter((name) => !readme.includes(`\`${name}\``))).toEqual([]);
+  });
+
+  test("names every error code the HTTP surface answers", () => {
+    const sources = ["src/errors.ts", "src/http/app.ts", "src/http/ingest.ts"].map((f) => readFileSync(`${ROOT}${f}`, "utf8")).join("\n");
+    const codes = new Set<string>();
+    for (const m of sources.matchAll(/new IngestError\(\s*\d+,\s*"([a-z_]+\.[a-z_]+)"/g)) codes.add(m[1]!);
+    for (const m of sources.matchAll(/code: "([a-z_]+\.[a-z_]+)"/g)) codes.add(m[1]!);
+    expect(codes.size).toBeGreaterThan(15);
+    expect([...codes].filter((c) => !readme.includes(c))).toEqual([]);
+  });
+});
