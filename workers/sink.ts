@@ -2,6 +2,7 @@
 // (src/sink/worker.ts: startSinkWorker does all of this) and then calls stats/ready/drain/shutdown.
 // The sink runs on its own thread so its decoding and COPY building never delay the HTTP path.
 import * as Comlink from "comlink";
+import { log } from "../src/log.ts";
 import { startSink, type Sink, type SinkConfig, type SinkReady, type SinkStats } from "../src/sink/index.ts";
 
 let sink: Sink | null = null;
@@ -12,7 +13,15 @@ const NOT_STARTED: SinkReady = { ready: false, reasons: ["sink not started"], re
 const api = {
   /** Starts the sink once; later calls return when the first start finished. */
   async start(config: SinkConfig): Promise<void> {
-    starting ??= startSink(config, { log: (m) => console.log(`[sink worker] ${m}`) });
+    // A sink that cannot go on ends this thread: the host (src/sink/host.ts) starts a fresh one,
+    // which resumes from the committed offsets (nothing unwritten was committed).
+    starting ??= startSink(config, {
+      log: (m) => log.info(m, { component: "sink" }),
+      onFatal: (reason) => {
+        log.error("the sink cannot go on; ending its thread", { component: "sink", reason });
+        process.exit(1);
+      },
+    });
     sink = await starting;
   },
   stats(): SinkStats | null {

@@ -36,6 +36,8 @@ export interface ConsumerOptions {
   sessionTimeoutMs: number;
   stats: SinkStats;
   log: (msg: string) => void;
+  /** The consumer crashed and kafkajs will not restart it. */
+  onCrashForGood?: (error: unknown) => void;
 }
 
 export function decodeMessage(partition: number, m: { offset: string; key: Buffer | null; value: Buffer | null }): Consumed {
@@ -86,6 +88,7 @@ export function createConsumer(o: ConsumerOptions) {
   consumer.on(consumer.events.CRASH, (e) => {
     stats.joined = false;
     o.log(`consumer crashed (${messageOf(e.payload.error)}); restart: ${e.payload.restart}`);
+    if (!e.payload.restart && !stopping) o.onCrashForGood?.(e.payload.error);
   });
 
   function notifySpace() {

@@ -1,31 +1,48 @@
-// The sink behind one async surface for src/main.ts, whichever way it runs: "worker" (ROLE=all, a
-// worker thread through comlink) or "inline" (ROLE=sink, in the main thread). ready() answers in
-// /readyz's ProbeResult shape.
+// The sink behind one async surface for src/main.ts, whichever way it runs:
+//   "worker" (ROLE=all): a worker thread, supervised — when it ends on its own (a crash, or a sink
+//     that cannot go on) a new one is started with backoff, resuming from the committed offsets,
+//     while the ingest half keeps serving. Restarting the thread rather than the process keeps
+//     ingest up; nothing is lost because offsets are committed only after both stores wrote.
+//   "inline" (ROLE=sink): the sink is the process; a fatal error exits non-zero (startSink's default)
+//     for the orchestrator to restart it, the usual contract of a single-purpose container.
+// Every call is bounded, so a stuck sink thread reads as "not ready", never as a hung /readyz or /metrics.
+import { log } from "../log.ts";
+import { within } from "../within.ts";
 import type { SinkConfig, SinkReady, SinkStats } from "./index.ts";
 import { startSink } from "./index.ts";
-import { startSinkWorker } from "./worker.ts";
+import { startSinkWorker, type SinkWorkerHandle } from "./worker.ts";
+
+/** /readyz's shape: a fixed `state` word, the error text only for the log. */
+export interface SinkProbe {
+  ok: boolean;
+  state?: string;
+  error?: string;
+}
 
 export interface SinkHost {
-  ready(): Promise<{ ok: boolean; detail?: string }>;
-  stats(): Promise<SinkStats | null>;
+  ready(): Promise<SinkProbe>;
+  /** null while the sink thread is (re)starting or does not answer in time. */
+  stats(): Promise<(SinkStats & { restarts?: number }) | null>;
   metricsText(): Promise<string>;
   drain(): Promise<void>;
   stop(): Promise<void>;
+  /** Ends the sink thread for the supervisor to replace (ROLE=all): gracefully, or at once when `hard`. False where the sink is the process. */
+  restart(hard?: boolean): boolean;
 }
 
-const probe = (r: SinkReady) => (r.ready ? { ok: true } : { ok: false, detail: r.reasons.join("; ") });
+/** Bound on a control-plane call into the sink thread. */
+const CALL_MS = 2000;
+const RESTART_MIN_MS = 500;
+const RESTART_MAX_MS = 30_000;
+
+function probe(r: SinkReady): SinkProbe {
+  if (r.ready) return { ok: true };
+  const down = [!r.kafka && "kafka", !r.redis && "redis", !r.pg && "postgres"].filter(Boolean);
+  return { ok: false, state: down.length ? `${down.join(", ")} unavailable` : "stopping", error: r.reasons.join("; ") };
+}
 
 export async function startSinkHost(config: SinkConfig, mode: "worker" | "inline"): Promise<SinkHost> {
-  if (mode === "worker") {
-    const w = await startSinkWorker(config);
-    return {
-      ready: async () => probe(await w.ready()),
-      stats: () => w.stats(),
-      metricsText: () => w.metricsText(),
-      drain: () => w.drain(),
-      stop: () => w.stop(),
-    };
-  }
+  if (mode === "worker") return superviseSinkWorker(config);
   const s = await startSink(config);
   return {
     ready: async () => probe(s.ready()),
@@ -33,5 +50,86 @@ export async function startSinkHost(config: SinkConfig, mode: "worker" | "inline
     metricsText: async () => s.metricsText(),
     drain: () => s.drain(),
     stop: () => s.stop(),
+    restart: () => false,
+  };
+}
+
+function superviseSinkWorker(config: SinkConfig): SinkHost {
+  let current: SinkWorkerHandle | null = null;
+  let state = "starting";
+  let restarts = 0;
+  let stopped = false;
+
+  async function launch() {
+    for (let attempt = 0; !stopped; attempt++) {
+      try {
+        const handle = await startSinkWorker(config, onDeath);
+        if (stopped) return void (await handle.stop().catch(() => {}));
+        current = handle;
+        state = "running";
+        return;
+      } catch (err) {
+        const delay = Math.min(RESTART_MAX_MS, RESTART_MIN_MS * 2 ** attempt);
+        log.error("sink thread did not start; trying again", { attempt: attempt + 1, retryInMs: delay, error: String((err as Error)?.message ?? err) });
+        await Bun.sleep(delay);
+      }
+    }
+  }
+
+  function onDeath(reason: string) {
+    current = null;
+    if (stopped) return;
+    restarts++;
+    state = "restarting";
+    log.error("sink thread ended; starting a new one (it resumes from the committed offsets)", { reason, restarts });
+    void launch();
+  }
+
+  void launch();
+
+  const restartMetric = () =>
+    `# HELP tickgate_sink_restarts_total sink threads restarted after ending on their own\n# TYPE tickgate_sink_restarts_total counter\ntickgate_sink_restarts_total ${restarts}\n`;
+
+  return {
+    async ready() {
+      const h = current;
+      if (!h) return { ok: false, state };
+      return probe(await within(CALL_MS, h.ready(), "sink readiness"));
+    },
+    async stats() {
+      const h = current;
+      if (!h) return null;
+      const s = await within(CALL_MS, h.stats(), "sink stats").catch(() => null);
+      return s ? { ...s, restarts } : null;
+    },
+    async metricsText() {
+      const h = current;
+      const text = h ? await within(CALL_MS, h.metricsText(), "sink metrics").catch(() => "") : "";
+      return text + restartMetric();
+    },
+    async drain() {
+      await current?.drain();
+    },
+    async stop() {
+      stopped = true;
+      await current?.stop();
+      current = null;
+    },
+    restart(hard = false) {
+      const h = current;
+      if (!h || stopped) return false;
+      if (hard) {
+        h.worker.terminate(); // its close event reaches onDeath, as a crash's would
+        return true;
+      }
+      // Gracefully when it can (writes and commits what it holds, leaves the group at once, so the
+      // new one is assigned the partitions without waiting out the session timeout); else ended.
+      current = null;
+      state = "restarting";
+      void within(config.SHUTDOWN_TIMEOUT_MS, h.stop(), "sink stop")
+        .catch(() => h.worker.terminate())
+        .then(() => onDeath("was restarted by POST /v1/sink/restart"));
+      return true;
+    },
   };
 }

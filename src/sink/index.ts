@@ -18,6 +18,7 @@ import { createPgWriter, pgClient, type PgWriteMode } from "./pg-writer.ts";
 import { createRedisWriter, redisClient } from "./redis-writer.ts";
 import { migrate } from "./schema.ts";
 import { messageOf } from "./errors.ts";
+import { log as logger } from "../log.ts";
 
 export type { SinkStats } from "./metrics.ts";
 
@@ -37,6 +38,11 @@ export interface SinkOptions {
   retry?: Partial<RetryPolicy>;
   /** Interval of the idle reachability check of Redis and PostgreSQL behind ready() (default 2000 ms). */
   healthIntervalMs?: number;
+  /**
+   * The sink cannot go on (its consumer crashed for good, or its flush loop failed): the host must
+   * replace it. Default: log and exit the process non-zero, for the orchestrator to restart it.
+   */
+  onFatal?: (reason: string) => void;
 }
 
 export interface SinkReady {
@@ -60,7 +66,11 @@ export interface Sink {
 
 export async function startSink(config: SinkConfig, opts: SinkOptions = {}): Promise<Sink> {
   const debug = config.LOG_LEVEL === "debug";
-  const log = opts.log ?? ((m: string) => console.log(`[sink] ${m}`));
+  const log = opts.log ?? ((m: string) => logger.info(m, { component: "sink" }));
+  const fatal = opts.onFatal ?? ((reason: string) => {
+    log(`fatal: ${reason}; exiting so that the process is restarted`);
+    process.exit(1);
+  });
   const t = topics(config);
   const stats = newStats(config.SINK_GROUP, t.valid);
   const retry: RetryPolicy = { initialMs: opts.retry?.initialMs ?? 100, maxMs: opts.retry?.maxMs ?? config.SINK_RETRY_MAX_MS };
@@ -126,6 +136,8 @@ export async function startSink(config: SinkConfig, opts: SinkOptions = {}): Pro
     sessionTimeoutMs: config.SINK_SESSION_TIMEOUT_MS,
     stats,
     log,
+    // kafkajs restarts its consumer after most crashes; when it will not, nothing consumes any more.
+    onCrashForGood: (e) => !stopping && fatal(`Kafka consumer crashed and will not restart: ${messageOf(e)}`),
   });
 
   // ---------------------------------------------------------------- flush loop
@@ -170,6 +182,7 @@ export async function startSink(config: SinkConfig, opts: SinkOptions = {}): Pro
     for (const w of idleWaiters.splice(0)) w();
   })().catch((e) => {
     log(`flush loop failed: ${messageOf(e)}`);
+    if (!stopping) fatal(`flush loop failed: ${messageOf(e)}`);
     throw e;
   });
   loopDone.catch(() => {});

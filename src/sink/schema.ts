@@ -2,6 +2,7 @@
 // "if not exists", and an advisory lock keeps two processes starting together from racing).
 // With the timescaledb extension: hypertable + retention policy. Without: a plain table, logged once.
 import type { Sql } from "postgres";
+import { log as logger } from "../log.ts";
 
 export interface SchemaOptions {
   /** Table name, optionally schema-qualified (`myschema.ticks`); default `ticks`. */
@@ -25,7 +26,7 @@ export function tableParts(table: string): { schema: string | null; name: string
 export async function migrate(sql: Sql, opts: SchemaOptions = {}): Promise<SchemaInfo> {
   const table = opts.table ?? "ticks";
   const { schema, name } = tableParts(table);
-  const log = opts.log ?? ((m: string) => console.log(`[sink] ${m}`));
+  const log = opts.log ?? ((m: string) => logger.info(m, { component: "sink" }));
   const t = sql(table);
   // Index names are per schema; derive them from the table name so several tables can coexist.
   const uniq = sql(`${name}_dedupe_key`);

@@ -14,22 +14,45 @@ export interface SinkWorkerHandle {
   worker: Worker;
 }
 
-export async function startSinkWorker(config: SinkConfig): Promise<SinkWorkerHandle> {
+/** Starts the thread and the sink in it; `onExit` is called once if the thread ends on its own later. */
+export async function startSinkWorker(config: SinkConfig, onExit: (reason: string) => void = () => {}): Promise<SinkWorkerHandle> {
   const worker = new Worker(new URL("../../workers/sink.ts", import.meta.url).href);
   const api = Comlink.wrap<SinkWorkerApi>(worker as any);
-  // Config crosses by structured clone: plain strings, numbers and arrays only.
-  await api.start({ ...config });
+  let ended = false;
+  let stopping = false;
+  let died!: (reason: string) => void;
+  const death = new Promise<never>((_, reject) => (died = (reason) => reject(new Error(`sink thread ${reason}`))));
+  death.catch(() => {});
+  const end = (reason: string) => {
+    if (ended) return;
+    ended = true;
+    died(reason);
+    worker.terminate();
+    if (!stopping) onExit(reason);
+  };
+  worker.addEventListener("error", (e) => end(`failed: ${(e as ErrorEvent).message}`));
+  worker.addEventListener("close", (e) => end(`exited with code ${(e as CloseEvent).code}`));
+  // Config crosses by structured clone: plain strings, numbers and arrays only. A thread that dies
+  // while starting fails the start instead of leaving it pending.
+  try {
+    await Promise.race([api.start({ ...config }), death]);
+  } catch (err) {
+    stopping = true;
+    end("did not start");
+    throw err;
+  }
   return {
     stats: () => api.stats(),
     ready: () => api.ready(),
     metricsText: () => api.metricsText(),
     drain: () => api.drain(),
     async stop() {
+      stopping = true;
       try {
-        await api.shutdown();
+        if (!ended) await Promise.race([api.shutdown(), death]);
       } finally {
         api[Comlink.releaseProxy]();
-        worker.terminate();
+        end("was stopped");
       }
     },
     worker,

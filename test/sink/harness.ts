@@ -155,13 +155,13 @@ export function spawnSinkCli(e: TestEnv, extra: Record<string, string> = {}) {
   return {
     proc,
     out,
-    started: () => waitFor("sink cli start", () => out.some((l) => l.includes("[sink] started")), 60_000),
-    /** SIGTERM, wait for exit, return the final stats line (parsed). */
+    started: () => waitFor("sink cli start", () => out.some((l) => l.includes('"msg":"sink started"')), 60_000),
+    /** SIGTERM, wait for exit, return the stats of its last log line (parsed). */
     async stop(): Promise<any> {
       proc.kill("SIGTERM");
       await proc.exited;
-      const line = out.find((l) => l.startsWith("[sink] stats "));
-      return line ? JSON.parse(line.slice("[sink] stats ".length)) : null;
+      const line = out.find((l) => l.includes('"msg":"sink stopped"'));
+      return line ? JSON.parse(line).stats : null;
     },
   };
 }
