@@ -72,13 +72,15 @@ export async function main(env: Record<string, string | undefined> = process.env
 
   const probes = createProbes(config, { pool, sinkReady: sink ? () => sink!.ready() : undefined });
   const sockets = new OpenSockets();
-  const app = createApp({
+  const { app, websocket } = createApp({
     config, pool, probes, reloadChecks,
     sinkMetrics: sink ? () => sink!.metricsText() : undefined,
     sinkStats: sink ? () => sink!.stats() : undefined,
     restartSink: sink ? (hard) => sink!.restart(hard) : undefined,
     sockets,
-  }).listen({ port: config.PORT, hostname: config.HOST });
+  });
+  // Bun's WebSocket handlers go in last: they replace Elysia's (which would parse text frames first).
+  app.listen({ port: config.PORT, hostname: config.HOST, websocket } as Parameters<typeof app.listen>[0]);
   log.info("tickgate listening", { role: config.ROLE, port: app.server?.port, workers: ingest ? config.WORKERS : 0 });
 
   let stopping = false;

@@ -9,8 +9,11 @@ import type { TickResult, ValidatorPool } from "../ingest/pool.ts";
 import { log } from "../log.ts";
 import { Registry } from "../metrics.ts";
 import { createAuth } from "./auth.ts";
-import { ingestFrame, ingestRequest } from "./ingest.ts";
+import { ingestRequest } from "./ingest.ts";
 import type { Probes } from "./probes.ts";
+import { createStream, OpenSockets } from "./stream.ts";
+
+export { OpenSockets };
 
 export interface AppDeps {
   config: Config;
@@ -27,24 +30,6 @@ export interface AppDeps {
   sockets?: OpenSockets;
 }
 
-/** The server's open WebSockets. Shutdown closes them with 1001 rather than leaving the runtime to drop them. */
-export class OpenSockets {
-  private readonly open = new Set<{ close(code?: number, reason?: string): void }>();
-  get size() {
-    return this.open.size;
-  }
-  add(ws: { close(code?: number, reason?: string): void }) {
-    this.open.add(ws);
-  }
-  delete(ws: { close(code?: number, reason?: string): void }) {
-    this.open.delete(ws);
-  }
-  closeAll(code: number, reason: string) {
-    for (const ws of this.open) ws.close(code, reason);
-    this.open.clear();
-  }
-}
-
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
 
@@ -56,17 +41,7 @@ function errorResponse(err: unknown): Response {
   return json(500, { error: "internal error", code: "internal" });
 }
 
-/** Bun's ServerWebSocket has it; the typings Elysia pins do not. */
-type Buffered = { getBufferedAmount(): number };
-
-/** Per WebSocket connection: frames counted from 1, answers chained in frame order. */
-interface Connection {
-  frame: number;
-  unanswered: number;
-  tail: Promise<unknown>;
-  closed: boolean;
-}
-
+/** The Elysia app, and the WebSocket handlers to give Bun.serve with it (listen({ websocket })). */
 export function createApp(deps: AppDeps) {
   const { config, pool, probes } = deps;
   const registry = new Registry();
@@ -98,31 +73,20 @@ export function createApp(deps: AppDeps) {
 
   let inflightRequests = 0;
   const sockets = deps.sockets ?? new OpenSockets();
-  const connections = new WeakMap<object, Connection>();
   const maxBody = Math.max(config.BODY_LIMIT_BYTES, config.NDJSON_LIMIT_BYTES);
 
-  function closeSocket(ws: { close(code?: number, reason?: string): void }, conn: Connection, code: number, reason: string) {
-    if (conn.closed) return;
-    conn.closed = true;
-    wsClosed.inc({ reason: reason.split(":")[0]! });
-    ws.close(code, reason);
-  }
+  const stream = createStream({
+    config, pool, auth, sockets,
+    observe: (status, started, result) => observe("/v1/stream", status, started, result),
+    closedByServer: (reason) => wsClosed.inc({ reason }),
+  });
 
-  return new Elysia({
+  const app = new Elysia({
     serve: {
       maxRequestBodySize: Math.min(maxBody + 1024 * 1024, 2 ** 31 - 1),
       // Closes connections that send nothing (idle keep-alives, uploads that stopped); it also cuts a
       // request whose answer takes longer, so config.ts keeps it above the ack and body bounds.
       idleTimeout: config.HTTP_IDLE_TIMEOUT_S,
-    },
-    // Bun applies these to every WebSocket of the server. A frame over maxPayloadLength closes the
-    // socket with 1009; answers a client does not read are bounded by WS_MAX_BUFFERED_BYTES below.
-    websocket: {
-      maxPayloadLength: config.BODY_LIMIT_BYTES,
-      idleTimeout: config.WS_IDLE_TIMEOUT_S,
-      backpressureLimit: config.WS_MAX_BUFFERED_BYTES,
-      closeOnBackpressureLimit: false,
-      perMessageDeflate: false,
     },
   })
     .post(
@@ -150,56 +114,7 @@ export function createApp(deps: AppDeps) {
       },
       { parse: "none" },
     )
-    .ws("/v1/stream", {
-      beforeHandle({ request }) {
-        if (!pool) return json(404, { error: `ingest is not enabled in ROLE=${config.ROLE}`, code: "route.disabled" });
-        if (!auth.allows(request.headers, request.url)) return errorResponse(errors.unauthorized());
-        if (sockets.size >= config.WS_MAX_CONNECTIONS) {
-          refused.inc({ reason: "websockets" });
-          return errorResponse(errors.busy(`more than ${config.WS_MAX_CONNECTIONS} WebSocket connections (WS_MAX_CONNECTIONS)`));
-        }
-      },
-      open(ws) {
-        sockets.add(ws.raw);
-        connections.set(ws.raw, { frame: 0, unanswered: 0, tail: Promise.resolve(), closed: false });
-      },
-      message(ws, message) {
-        const conn = connections.get(ws.raw);
-        if (!conn || conn.closed) return;
-        const frame = ++conn.frame;
-        // A client that keeps sending without waiting for answers would queue work without bound.
-        if (conn.unanswered >= config.WS_MAX_INFLIGHT_FRAMES) {
-          return closeSocket(ws.raw, conn, 1008, `frames in flight: more than ${config.WS_MAX_INFLIGHT_FRAMES} unanswered (WS_MAX_INFLIGHT_FRAMES); frame ${frame} was not taken`);
-        }
-        conn.unanswered++;
-        const started = performance.now();
-        const answer = ingestFrame(message, needPool(), config).then(
-          (result) => (observe("/v1/stream", 200, started, result), { ...result, frame }),
-          (err) => {
-            const e = err instanceof IngestError ? err : errors.malformed(String(err?.message ?? err));
-            observe("/v1/stream", e.status, started);
-            return { ...e.toJSON(), status: e.status, frame };
-          },
-        );
-        // Frames are validated concurrently but answered in the order they came. An answer must never
-        // vanish silently: a client whose unread answers pass WS_MAX_BUFFERED_BYTES (send → -1 means
-        // buffered, 0 dropped) is disconnected instead.
-        conn.tail = conn.tail.then(() => answer).then((body) => {
-          conn.unanswered--;
-          if (conn.closed) return;
-          const sent = ws.raw.send(JSON.stringify(body));
-          if (sent === 0 || (ws.raw as unknown as Buffered).getBufferedAmount() > config.WS_MAX_BUFFERED_BYTES) {
-            closeSocket(ws.raw, conn, 1008, `answers are not being read: more than ${config.WS_MAX_BUFFERED_BYTES} bytes unread (WS_MAX_BUFFERED_BYTES)`);
-          }
-        });
-      },
-      close(ws) {
-        sockets.delete(ws.raw);
-        const conn = connections.get(ws.raw);
-        if (conn) conn.closed = true;
-        connections.delete(ws.raw);
-      },
-    })
+    .get("/v1/stream", ({ request, server }) => stream.upgrade(request, server as never))
     .get("/healthz", () => json(200, { status: "ok" }))
     .get("/readyz", async () => {
       const report = await probes.readiness();
@@ -255,6 +170,7 @@ export function createApp(deps: AppDeps) {
       if (code === "PARSE" || code === "VALIDATION") return json(400, { error: String((error as Error).message), code: "body.malformed" });
       return errorResponse(error);
     });
+  return { app, websocket: stream.handlers };
 }
 
 function connectionMetrics(requests: number, sockets: number): string {

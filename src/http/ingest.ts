@@ -2,7 +2,7 @@
 // They only translate; routing, backpressure and completion live in the pool.
 import type { Config } from "../config.ts";
 import { errors, IngestError } from "../errors.ts";
-import { asTicks, bodyKind, decodeBody, decodeJson, decodeMsgpack, readChunk, readNdjson, type ChunkReader } from "../ingest/decode.ts";
+import { bodyKind, decodeBody, decodeJson, decodeMsgpack, readChunk, readNdjson, type ChunkReader } from "../ingest/decode.ts";
 import type { TickResult, ValidatorPool } from "../ingest/pool.ts";
 
 /** Receive time in µs since the epoch (sub-ms precision from the monotonic clock). */
@@ -42,8 +42,20 @@ export async function readLimited(request: Request, limit: number, timeoutMs: nu
   return out;
 }
 
+/**
+ * The `?ack=` of a request: only "kafka" (the default) is served. Refusing "stored" loudly is better
+ * than answering it as if the ticks were stored when only Kafka has them.
+ */
+export function checkAck(url: string): void {
+  const q = url.indexOf("?");
+  if (q === -1) return;
+  const ack = new URLSearchParams(url.slice(q + 1)).get("ack");
+  if (ack !== null && ack !== "kafka") throw errors.ackUnsupported(ack);
+}
+
 export async function ingestRequest(request: Request, pool: ValidatorPool, config: Config): Promise<TickResult> {
   const recvTs = nowUs();
+  checkAck(request.url);
   const kind = bodyKind(request.headers.get("content-type"));
   if (kind === "ndjson") return ingestNdjson(request, pool, config, recvTs);
   const bytes = await readLimited(request, config.BODY_LIMIT_BYTES, config.BODY_TIMEOUT_MS);
@@ -105,20 +117,13 @@ async function addWaiting(
   }
 }
 
-/** One WebSocket frame: text is JSON (already parsed by Elysia when it was valid), binary is MessagePack. */
-export function ingestFrame(message: unknown, pool: ValidatorPool, config: Config): Promise<TickResult> {
+/** One WebSocket frame, as Bun handed it over: text is JSON, binary is MessagePack. */
+export function ingestFrame(message: string | Uint8Array, pool: ValidatorPool, config: Config): Promise<TickResult> {
   const recvTs = nowUs();
   try {
-    let ticks: unknown[];
-    if (message instanceof Uint8Array || message instanceof ArrayBuffer) {
-      const bytes = message instanceof ArrayBuffer ? new Uint8Array(message) : message;
-      ticks = decodeMsgpack(bytes, config.MAX_TICKS_PER_REQUEST, "frame");
-    } else if (typeof message === "string") {
-      // Elysia hands over the text unparsed only when JSON.parse failed (or it is not JSON-like).
-      ticks = decodeJson(message, config.MAX_TICKS_PER_REQUEST, "frame");
-    } else {
-      ticks = asTicks(message, config.MAX_TICKS_PER_REQUEST, "frame");
-    }
+    const ticks = typeof message === "string"
+      ? decodeJson(message, config.MAX_TICKS_PER_REQUEST, "frame")
+      : decodeMsgpack(message, config.MAX_TICKS_PER_REQUEST, "frame");
     return pool.submit(ticks, recvTs);
   } catch (err) {
     return Promise.reject(err);

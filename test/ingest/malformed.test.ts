@@ -72,6 +72,16 @@ describe("malformed requests", () => {
     expect(after).toBe(before);
   });
 
+  test("?ack=stored is refused (400 ack.unsupported), not answered as if the ticks were stored", async () => {
+    for (const q of ["ack=stored", "ack=everything"]) {
+      const res = await fetch(`${tg.url}/v1/ticks?${q}`, { method: "POST", body: goodJson(), headers: { "content-type": "application/json" } });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as any).code).toBe("ack.unsupported");
+    }
+    const ok = await fetch(`${tg.url}/v1/ticks?ack=kafka`, { method: "POST", body: goodJson(), headers: { "content-type": "application/json" } });
+    expect(ok.status).toBe(200);
+  });
+
   test("an unknown route is a JSON 404", async () => {
     const res = await fetch(`${tg.url}/v1/nope`);
     expect(res.status).toBe(404);
@@ -83,7 +93,8 @@ describe("WebSocket frames with errors keep the connection usable", () => {
   test("bad frames get an error result with their frame number; good frames after them work", async () => {
     const ws = new WebSocket(tg.ws);
     const answers: any[] = [];
-    const frames: (string | Uint8Array)[] = ["{not json", goodJson(), new Uint8Array([0xc1]), "17", goodJson()];
+    // A JSON *string* holding ticks is not ticks (it must not be parsed twice); nor is a number.
+    const frames: (string | Uint8Array)[] = ["{not json", goodJson(), new Uint8Array([0xc1]), "17", goodJson(), JSON.stringify(goodJson()), '""', " " + goodJson()];
     await new Promise<void>((resolve, reject) => {
       ws.onopen = () => frames.forEach((f) => ws.send(f));
       ws.onmessage = (e) => {
@@ -93,7 +104,10 @@ describe("WebSocket frames with errors keep the connection usable", () => {
       ws.onerror = reject;
     });
     ws.close();
-    expect(answers.map((a) => a.frame)).toEqual([1, 2, 3, 4, 5]);
+    expect(answers.map((a) => a.frame)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(answers[5]).toMatchObject({ code: "body.malformed", status: 400 });
+    expect(answers[6]).toMatchObject({ code: "body.malformed", status: 400 });
+    expect(answers[7]).toMatchObject({ accepted: 3, rejected: 0 });
     expect(answers[0]).toMatchObject({ code: "body.malformed", status: 400 });
     expect(answers[1]).toMatchObject({ accepted: 3, rejected: 0 });
     expect(answers[2]).toMatchObject({ code: "body.malformed", status: 400 });
