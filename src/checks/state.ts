@@ -86,6 +86,11 @@ export class SymbolStore {
     return this.used;
   }
 
+  /** Exchanges with at least one tracked symbol (bounded by the slots). */
+  get exchanges(): number {
+    return this.index.size;
+  }
+
   /** The slot of exchange:symbol, or -1. Does not change recency. */
   find(exchange: string, symbol: string): number {
     let m = this.lastInner;
@@ -112,7 +117,15 @@ export class SymbolStore {
     } else {
       s = this.tail;
       this.unlink(s);
-      this.index.get(this.slotExchange[s]!)!.delete(this.slotSymbol[s]!); // inner map kept: exchanges are few
+      const ex = this.slotExchange[s]!;
+      const inner = this.index.get(ex)!;
+      inner.delete(this.slotSymbol[s]!);
+      // An exchange with no tracked symbol left goes too: exchange names come from clients, so the
+      // index must be bounded by the slots, not by every name ever seen.
+      if (inner.size === 0) {
+        this.index.delete(ex);
+        if (this.lastInner === inner) (this.lastExchange = ""), (this.lastInner = undefined);
+      }
       this.evictions++;
     }
     let m = this.index.get(exchange);

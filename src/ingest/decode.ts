@@ -171,6 +171,8 @@ export async function* readNdjson(
   const take = (line: string) => {
     if (full || line.trim() === "") return;
     if (index >= opts.maxTicks) return void (full = true);
+    // Also a line that arrived whole in one chunk (the carry check below sees only unfinished ones).
+    if (line.length > maxLine) throw errors.lineTooLong(maxLine, index);
     try {
       batch.push({ index, value: JSON.parse(line) });
     } catch (err) {

@@ -86,7 +86,7 @@ export const cachedKeyPartitioner: ICustomPartitioner = () => {
       p = inner(args);
     } else {
       let t = byTopic.get(args.topic);
-      if (!t || t.partitions !== args.partitionMetadata.length || t.byKey.size > 100_000) {
+      if (!t || t.partitions !== args.partitionMetadata.length || t.byKey.size > 16_384) {
         byTopic.set(args.topic, (t = { partitions: args.partitionMetadata.length, byKey: new Map() }));
       }
       let cached = t.byKey.get(key);

@@ -1,6 +1,7 @@
 // Stateful checks at their boundaries, the accepted-only state policy, LRU eviction and hot reload.
 import { describe, expect, test } from "bun:test";
 import { CHECKS, loadChecksConfig } from "../../src/checks/index.ts";
+import { SymbolStore } from "../../src/checks/state.ts";
 import { MS, NOW, S, quote, trade, validator, type Raw } from "./helpers.ts";
 
 const CFG = {
@@ -162,6 +163,18 @@ describe("bounded state", () => {
     for (let i = 0; i < 10_000; i++) v.validate(trade({ symbol: `S${i}-USD`, ts: NOW }), NOW);
     expect(v.stats().symbols).toBe(64);
     expect(v.stats().evictions).toBe(10_000 - 64);
+  });
+
+  test("a flood of distinct exchanges never grows the index past the cap either", () => {
+    const store = new SymbolStore(8);
+    const p = loadChecksConfig({}).defaults;
+    for (let i = 0; i < 10_000; i++) store.acquire(`ex${i}`, "BTC-USD", p);
+    expect(store.size).toBe(8);
+    expect(store.exchanges).toBe(8);
+    // The survivors are still found, through the cached last exchange too.
+    expect(store.find("ex9999", "BTC-USD")).toBeGreaterThanOrEqual(0);
+    expect(store.find("ex0", "BTC-USD")).toBe(-1);
+    expect(store.find("ex9992", "BTC-USD")).toBeGreaterThanOrEqual(0);
   });
 
   test("reconfigure keeps per-symbol state and applies new thresholds to tracked symbols", () => {

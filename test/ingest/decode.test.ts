@@ -128,6 +128,33 @@ describe("NDJSON", () => {
     }
     expect((err as IngestError).code).toBe("body.too_large");
   });
+  const failure = async (text: string, chunk: number, opts: Parameters<typeof readNdjson>[1]) => {
+    const got: unknown[] = [];
+    try {
+      for await (const batch of readNdjson(stream(text, chunk), opts)) got.push(...batch);
+    } catch (e) {
+      return { taken: got.length, code: (e as IngestError).code };
+    }
+    return { taken: got.length, code: null };
+  };
+  test("a line over the limit is 413 however the chunks fall (whole in one chunk, or split)", async () => {
+    const text = '{"a":1}\n' + "x".repeat(101) + '\n{"b":2}\n';
+    for (const chunk of [3, 50, 1000]) {
+      expect(await failure(text, chunk, { limitBytes: 1 << 20, maxTicks: 10, batchSize: 1, maxLineBytes: 100 })).toMatchObject({ code: "body.line_too_long" });
+    }
+    expect(await failure('{"a":1}\n' + "x".repeat(100) + "\n", 1000, { limitBytes: 1 << 20, maxTicks: 10, batchSize: 1, maxLineBytes: 100 })).toEqual({ taken: 2, code: null });
+  });
+  test("past maxTicks lines: exactly maxTicks are yielded, then 413, also from one big chunk", async () => {
+    for (const chunk of [7, 1 << 16]) {
+      expect(await failure('{"a":1}\n'.repeat(50), chunk, { limitBytes: 1 << 20, maxTicks: 20, batchSize: 8 })).toEqual({ taken: 20, code: "body.too_many_ticks" });
+    }
+  });
+  test("a batch is handed on when full, also in the middle of a chunk", async () => {
+    const sizes: number[] = [];
+    for await (const batch of readNdjson(stream('{"a":1}\n'.repeat(100), 1 << 16), { limitBytes: 1 << 20, maxTicks: 1000, batchSize: 16 })) sizes.push(batch.length);
+    expect(Math.max(...sizes)).toBe(16);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(100);
+  });
 });
 
 describe("routing", () => {
