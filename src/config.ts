@@ -118,7 +118,7 @@ export const ENV = {
   SINK_CONCURRENCY: spec("1", int(1, 16), "sink batches written at once (Redis and PostgreSQL); offsets are still committed in batch order. 2 drains faster but resumes more slowly after a PostgreSQL outage"),
   SINK_BUFFER_ROWS: spec("20000", int(1, 10_000_000), "consumed records the sink holds unwritten before it stops fetching (backpressure)"),
   SINK_RETRY_MAX_MS: spec("2000", int(10, 600000), "cap of the sink's retry backoff while Redis/PostgreSQL/Kafka is down"),
-  SINK_SESSION_TIMEOUT_MS: spec("30000", int(6000, 300000), "Kafka group session timeout of the sink: how long a dead sink holds its partitions"),
+  SINK_SESSION_TIMEOUT_MS: spec("10000", int(6000, 300000), "Kafka group session timeout of the sink: how long a dead sink (or one whose consumer restarted after a Kafka outage) holds its partitions before the group moves on"),
   REDIS_KEY_PREFIX: spec("", text, "prefix of every Redis key the sink writes (tests isolate runs with it); empty in production"),
   LOG_LEVEL: spec("info", oneOf("debug", "info", "warn", "error"), "log verbosity"),
 } as const;

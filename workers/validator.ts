@@ -179,11 +179,10 @@ async function connectWithRetry() {
  */
 async function send(): Promise<void> {
   let answered = false;
-  let t0 = performance.now();
   const delivered = await deliver(batch, {
     send: async (topicMessages) => {
       stats.sends++;
-      t0 = performance.now();
+      const t0 = performance.now();
       await producer.sendBatch({ topicMessages, acks: -1, compression: compressionType[config.KAFKA_COMPRESSION] });
       produceLatency.observe((performance.now() - t0) / 1000);
     },
