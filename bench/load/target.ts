@@ -12,6 +12,8 @@ export interface Sut {
   sink: boolean;
   env: Record<string, string>;
   pid: number | null;
+  /** the child process, when this tool started it (the chaos run signals it directly) */
+  proc?: Subprocess;
   output(): string;
   stop(): Promise<number | null>;
 }
@@ -28,8 +30,12 @@ function freePort(): number {
 export interface StartOptions {
   kind: "tickgate" | "baseline";
   prefix: string;
-  role: "all" | "ingest";
+  role: "all" | "ingest" | "sink";
   workers: number | null;
+  /** listen on this port instead of a free one (a restarted server keeps its address) */
+  port?: number;
+  /** own process group: a Ctrl-C in the terminal reaches this tool only, which then stops the child itself */
+  detached?: boolean;
   /** write a CPU profile of the server's main thread here (bun --cpu-prof) */
   profileDir?: string | null;
   /** extra environment (--env), applied last */
@@ -38,7 +44,7 @@ export interface StartOptions {
 }
 
 export async function startSut(o: StartOptions): Promise<Sut> {
-  const port = freePort();
+  const port = o.port ?? freePort();
   const script = o.kind === "tickgate" ? "src/main.ts" : "bench/baseline/server.ts";
   const env: Record<string, string> = {
     PORT: String(port),
@@ -62,6 +68,7 @@ export async function startSut(o: StartOptions): Promise<Sut> {
     env: { ...process.env, ...env },
     stdout: "pipe",
     stderr: "pipe",
+    detached: o.detached ?? false,
   });
   // Never leave a server behind: the child goes when the load tool goes (also on Ctrl-C, see load.ts).
   process.once("exit", () => proc.exitCode === null && proc.kill("SIGTERM"));
@@ -96,9 +103,10 @@ export async function startSut(o: StartOptions): Promise<Sut> {
     kind: o.kind,
     url,
     prefix: o.prefix,
-    sink: o.kind === "tickgate" && o.role === "all",
+    sink: o.kind === "tickgate" && o.role !== "ingest",
     env,
     pid: proc.pid,
+    proc,
     output: () => out,
     async stop() {
       if (proc.exitCode === null) proc.kill("SIGTERM");
