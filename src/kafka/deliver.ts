@@ -3,13 +3,15 @@
 // substitute (a small digest record) or, failing that, given up — never retried forever, so one
 // hostile tick cannot wedge a validator.
 //
-// Why the split goes partition by partition: a produce request that fails for one partition may
-// have been appended for the others, and kafkajs then rolls back the sequence numbers of all of them.
+// Why the split goes partition by partition: a sendBatch that fails for one partition may have been
+// appended for the others, and kafkajs then rolls back the sequence numbers of all of them (of every
+// broker's: patches/kafkajs@2.2.4.patch makes that so when several brokers lead the partitions).
 // Re-sending each of those partitions' records alone, unchanged, makes the same batch (same first
 // sequence, same count), which the idempotent broker recognises as a duplicate and acknowledges
 // without appending it again. Inside the one failing partition nothing was appended, so its records
 // can be halved freely. This needs every record's partition to stay fixed across attempts, which
-// cachedKeyPartitioner (client.ts) does by pinning `message.partition` on the first attempt.
+// cachedKeyPartitioner (client.ts) does by pinning `message.partition` on the first attempt. The same
+// holds for a plain retry of the whole batch after Kafka was unreachable.
 import type { TopicMessages } from "kafkajs";
 
 export interface OutgoingMessage {
@@ -34,7 +36,13 @@ export interface DeliverOptions<Origin> {
   substitute(record: Outgoing<Origin>, err: unknown): Outgoing<Origin> | null;
   /** Kafka refused even the substitute (or there was none): nothing of `record` reaches Kafka. */
   onGivenUp(record: Outgoing<Origin>, err: unknown): void;
-  /** True once the worker is stopping: retrying stops and deliver() returns false. */
+  /**
+   * The producer cannot go on (its idempotence state is broken: OUT_OF_ORDER_SEQUENCE_NUMBER,
+   * UNKNOWN_PRODUCER_ID, …): no retry with it can succeed. Delivery stops (deliver() returns false);
+   * the caller must replace the producer.
+   */
+  onProducerFatal(err: unknown): void;
+  /** True once the worker is stopping: a failed attempt is not retried and deliver() returns false. */
   stopping(): boolean;
   retryInitialMs: number;
   retryMaxMs: number;
@@ -47,16 +55,24 @@ export interface DeliverOptions<Origin> {
  */
 const REFUSED = new Set(["MESSAGE_TOO_LARGE", "RECORD_LIST_TOO_LARGE", "INVALID_RECORD", "CORRUPT_MESSAGE", "INVALID_TIMESTAMP"]);
 
-/** The kafkajs protocol error type of `err` or of an error it wraps, if it refuses records. */
-export function refusalOf(err: unknown): string | null {
+/** Errors after which the producer's idempotence state is broken: only a new producer can send again. */
+const PRODUCER_FATAL = new Set(["OUT_OF_ORDER_SEQUENCE_NUMBER", "DUPLICATE_SEQUENCE_NUMBER", "UNKNOWN_PRODUCER_ID", "INVALID_PRODUCER_EPOCH", "INVALID_PRODUCER_ID_MAPPING"]);
+
+/** The kafkajs protocol error type of `err` or of an error it wraps, when it is in `types`. */
+function typeIn(err: unknown, types: ReadonlySet<string>): string | null {
   for (let e: any = err, depth = 0; e && depth < 8; depth++) {
-    if (typeof e.type === "string" && REFUSED.has(e.type)) return e.type;
+    if (typeof e.type === "string" && types.has(e.type)) return e.type;
     e = e.cause ?? e.originalError;
   }
   return null;
 }
 
-/** Resolves true once Kafka holds every record (or its substitute, or gave it up); false if stopped first. */
+/** The protocol error type, if `err` refuses records. */
+export const refusalOf = (err: unknown) => typeIn(err, REFUSED);
+/** The protocol error type, if `err` leaves the producer unable to send. */
+export const producerFatalOf = (err: unknown) => typeIn(err, PRODUCER_FATAL);
+
+/** Resolves true once Kafka holds every record (or its substitute, or gave it up); false if stopped first or the producer is broken. */
 export async function deliver<O>(records: Outgoing<O>[], o: DeliverOptions<O>): Promise<boolean> {
   const first = await attempt(records, o);
   if (first === true) return true;
@@ -99,6 +115,10 @@ async function attempt<O>(records: Outgoing<O>[], o: DeliverOptions<O>): Promise
       return true;
     } catch (err) {
       if (refusalOf(err)) return { err };
+      if (producerFatalOf(err)) {
+        o.onProducerFatal(err);
+        return false;
+      }
       o.onRetry(err);
       if (o.stopping()) return false;
       await Bun.sleep(delay);

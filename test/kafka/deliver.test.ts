@@ -57,7 +57,7 @@ class FakeBroker {
       this.last.set(id, { first, count: values.length });
       this.next.set(id, first + values.length);
     }
-    if (failure) throw failure; // kafkajs: sequences of every partition in the request stay where they were
+    if (failure) throw failure; // kafkajs (patched): the sequences of every partition of the call stay where they were
     for (const [id, values] of batches) this.seq.set(id, (this.seq.get(id) ?? 0) + values.length);
   };
 
@@ -72,12 +72,13 @@ const record = (id: string, key: string | null, size: number, topic = "valid"): 
 });
 
 function options(broker: FakeBroker, over: Partial<DeliverOptions<Origin>> = {}) {
-  const seen = { retries: 0, substituted: [] as string[], givenUp: [] as string[] };
+  const seen = { retries: 0, substituted: [] as string[], givenUp: [] as string[], fatal: 0 };
   const o: DeliverOptions<Origin> = {
     send: broker.send,
     onRetry: () => void seen.retries++,
     substitute: (r) => (seen.substituted.push(r.origin.id), record(`digest-of-${r.origin.id}`, r.message.key, 20, "rejected")),
     onGivenUp: (r) => void seen.givenUp.push(r.origin.id),
+    onProducerFatal: () => void seen.fatal++,
     stopping: () => false,
     retryInitialMs: 1,
     retryMaxMs: 4,
@@ -106,7 +107,7 @@ describe("deliver", () => {
     const { o, seen } = options(broker);
     expect(await deliver(records, o)).toBe(true);
     expect(broker.requests).toBe(1);
-    expect(seen).toEqual({ retries: 0, substituted: [], givenUp: [] });
+    expect(seen).toEqual({ retries: 0, substituted: [], givenUp: [], fatal: 0 });
     expectExactlyOnceInOrder(broker, "valid", records, new Set());
   });
 
@@ -168,6 +169,17 @@ describe("deliver", () => {
     expect(seen.givenUp).toEqual(["r3"]);
     expect(broker.all("rejected")).toEqual([]);
     expectExactlyOnceInOrder(broker, "valid", records, new Set(["r3"]));
+  });
+
+  test("a producer whose idempotence state is broken is not retried: onProducerFatal, false", async () => {
+    const broker = new FakeBroker(10_000);
+    const broken = async () => {
+      throw Object.assign(new Error("non retriable"), { name: "KafkaJSNonRetriableError", cause: new KafkaError("OUT_OF_ORDER_SEQUENCE_NUMBER", false) });
+    };
+    const { o, seen } = options(broker, { send: broken });
+    expect(await deliver([record("a", "k", 10)], o)).toBe(false);
+    expect(seen.fatal).toBe(1);
+    expect(seen.retries).toBe(0);
   });
 
   test("stopping while Kafka is down ends delivery with false", async () => {
