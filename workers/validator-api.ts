@@ -4,7 +4,7 @@ import type { Config } from "../src/config.ts";
 
 /** Int32 slots of the worker's status SAB (written by the worker, read by the main thread). */
 export const STATUS_KAFKA = 0; // one of KAFKA_*
-/** Date.now() % 2^31 of the worker's last heartbeat (every 250 ms while its event loop runs). */
+/** A counter the worker bumps every 250 ms while its event loop runs (a count, not a clock: a clock step must not look like a stall). */
 export const STATUS_BEAT = 1;
 export const STATUS_SLOTS = 16;
 

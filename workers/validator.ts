@@ -15,7 +15,7 @@ import { cachedKeyPartitioner, compressionType, createKafka } from "../src/kafka
 import { Histogram } from "../src/metrics.ts";
 import { KIND_TICK, OFF_INDEX, OFF_KIND, OFF_RECV_TS, OFF_REQUEST, TICK_HEADER_BYTES, type Completion } from "../src/ingest/records.ts";
 import { Ring } from "../src/ring/index.ts";
-import { deliver, refusalOf, type Outgoing } from "../src/kafka/deliver.ts";
+import { deliver, producerFatalOf, refusalOf, type Outgoing } from "../src/kafka/deliver.ts";
 import { encodeValid } from "../src/kafka/encode.ts";
 import { RECORD_REFUSED, recordPackr, rejectRecord } from "../src/kafka/records.ts";
 import { log } from "../src/log.ts";
@@ -38,6 +38,8 @@ const packr = recordPackr();
 /** Records per Kafka batch, and a byte bound that keeps a batch under the broker's 1 MiB default. */
 const MAX_BATCH_RECORDS = 4000;
 const MAX_BATCH_BYTES = 768 * 1024;
+/** What a record adds to its tick's size at most: key, recvTs, codes, flags, error text. */
+const RECORD_OVERHEAD_BYTES = 1024;
 const RETRY_MAX_MS = 2000;
 
 // ---------------------------------------------------------------- the batch being built
@@ -131,16 +133,24 @@ const NO_FLAGS: string[] = [];
 /** An unreadable NDJSON line's parse error is kept this long in its reject record. */
 const MAX_ERROR_CHARS = 512;
 
-/** Stands in for a value too large to keep: its size and SHA-256, enough to match it with the client's copy. */
+/**
+ * Stands in for a value too large to keep: its size and the SHA-256 of the bytes tickgate held (the
+ * tick as MessagePack, or the refused record), enough to tell such records apart and find them again.
+ */
 function digestOf(bytes: Uint8Array) {
   return { truncated: true, bytes: bytes.length, sha256: new Bun.CryptoHasher("sha256").update(bytes).digest("hex") };
 }
 
-/** Reads records into the batch until it is full or the ring is empty. */
+/**
+ * Reads records into the batch until it is full or the ring is empty. Each drain takes no more
+ * records than could fit the byte bound if every one were as large as a tick may be, so a batch ends
+ * at most one record past MAX_BATCH_BYTES (hostile rejects would otherwise overshoot by megabytes).
+ */
 function collect(): number {
   let n = 0;
   while (batchBytes < MAX_BATCH_BYTES && n < MAX_BATCH_RECORDS) {
-    const got = input.drain(onRecord, Math.min(256, MAX_BATCH_RECORDS - n));
+    const room = Math.max(1, Math.floor((MAX_BATCH_BYTES - batchBytes) / (validator.maxTickBytes + RECORD_OVERHEAD_BYTES)));
+    const got = input.drain(onRecord, Math.min(256, MAX_BATCH_RECORDS - n, room));
     if (got === 0) break;
     n += got;
   }
@@ -183,11 +193,15 @@ async function send(): Promise<void> {
     send: async (topicMessages) => {
       stats.sends++;
       const t0 = performance.now();
-      await producer.sendBatch({ topicMessages, acks: -1, compression: compressionType[config.KAFKA_COMPRESSION] });
+      try {
+        await producer.sendBatch({ topicMessages, acks: -1, compression: compressionType[config.KAFKA_COMPRESSION] });
+      } catch (err) {
+        stats.failures++;
+        throw err;
+      }
       produceLatency.observe((performance.now() - t0) / 1000);
     },
     onRetry: (err) => {
-      stats.failures++;
       Atomics.store(status, STATUS_KAFKA, KAFKA_DOWN);
       if (answered) return;
       writeCompletions(`Kafka did not acknowledge the ticks: ${(err as Error)?.message ?? err}`);
@@ -199,6 +213,11 @@ async function send(): Promise<void> {
       log.error("Kafka refused a record and its digest; the tick is answered rejected (record.refused) and is not in Kafka", {
         worker: init.index, topic: record.topic, bytes: record.message.value.length, error: refusalOf(err) ?? String(err),
       });
+    },
+    onProducerFatal: (err) => {
+      // The batch's requests get 503 from the pool when this thread ends; a fresh worker has a fresh producer.
+      log.error("the Kafka producer cannot go on; ending the worker", { worker: init.index, error: producerFatalOf(err) });
+      process.exit(1);
     },
     stopping: () => stopping,
     retryInitialMs: 100,
@@ -217,7 +236,10 @@ function refused(record: Outgoing<Origin>, err: unknown): Outgoing<Origin> {
   if (o.codes === null) {
     o.codes = [RECORD_REFUSED];
     o.completion.j.push([o.index, o.codes]);
-    if (o.flags.length > 0) o.completion.f--;
+    if (o.flags.length > 0) {
+      o.completion.f--;
+      stats.flagged--;
+    }
     stats.accepted--;
     stats.rejected++;
   } else {
@@ -277,8 +299,7 @@ const looping = loop().catch((err) => {
   process.exit(1);
 });
 // The heartbeat lets the pool tell a worker whose event loop is stuck (it stops beating) from a busy one.
-setInterval(() => Atomics.store(status, STATUS_BEAT, Date.now() % 2 ** 31), 250);
-Atomics.store(status, STATUS_BEAT, Date.now() % 2 ** 31);
+setInterval(() => Atomics.add(status, STATUS_BEAT, 1), 250);
 
 const api: ValidatorApi = {
   async ready() {
@@ -303,7 +324,8 @@ const api: ValidatorApi = {
     return new Promise<void>((resolve) => drained.push(resolve));
   },
   async shutdown() {
-    await api.drain();
+    // Stopping first: the loop still sends what is in the ring, but a batch Kafka does not take is
+    // not retried (its requests were answered 503 already), so an outage cannot hold the shutdown.
     stopping = true;
     await looping;
     await producer.disconnect().catch(() => {});

@@ -6,6 +6,7 @@ import * as Comlink from "comlink";
 import { Unpackr } from "msgpackr";
 import type { Config } from "../config.ts";
 import { errors, IngestError } from "../errors.ts";
+import { log } from "../log.ts";
 import { Ring } from "../ring/index.ts";
 import { within } from "../within.ts";
 import { Enqueuer } from "./enqueue.ts";
@@ -64,6 +65,16 @@ interface Slot {
   inflight: Map<number, number>;
   alive: boolean;
   restarts: number;
+  /** The worker's beat counter as last seen, and when (this thread's monotonic clock) it last changed. */
+  beat: { count: number; changedAt: number };
+}
+
+/** ms since the worker's beat counter last moved (read from shared memory, timed on this thread's own clock). */
+function beatAge(slot: Slot): number {
+  const count = Atomics.load(slot.status, STATUS_BEAT);
+  const now = performance.now();
+  if (count !== slot.beat.count) slot.beat = { count, changedAt: now };
+  return now - slot.beat.changedAt;
 }
 
 export interface PoolOptions {
@@ -79,7 +90,7 @@ const COMPLETION_RING_BYTES = 1 << 22;
 const STALL_MS = 10_000;
 const KAFKA_STATES = { [KAFKA_UP]: "up", [KAFKA_DOWN]: "down", [KAFKA_CONNECTING]: "connecting" } as const;
 
-const beatAge = (status: Int32Array) => (Date.now() % 2 ** 31 - Atomics.load(status, STATUS_BEAT) + 2 ** 31) % 2 ** 31;
+
 
 export class ValidatorPool {
   readonly size: number;
@@ -109,7 +120,7 @@ export class ValidatorPool {
   /** Replaces a worker that stopped beating: a stuck event loop would otherwise hold its symbols' ticks forever. */
   private watch() {
     for (const slot of this.slots) {
-      if (slot.alive && !this.closing && beatAge(slot.status) > STALL_MS) this.terminateWorker(slot.index, `stalled (no heartbeat for ${STALL_MS} ms)`);
+      if (slot.alive && !this.closing && beatAge(slot) > STALL_MS) this.terminateWorker(slot.index, `stalled (no heartbeat for ${STALL_MS} ms)`);
     }
   }
 
@@ -120,13 +131,12 @@ export class ValidatorPool {
     // Kafka counts as unreachable until this worker's producer has connected: a replacement worker
     // must not take ticks it cannot send yet (they get 503 pipeline.busy, none taken, instead).
     new Int32Array(status)[STATUS_KAFKA] = KAFKA_CONNECTING;
-    new Int32Array(status)[STATUS_BEAT] = Date.now() % 2 ** 31; // the start counts as a beat
     const init: WorkerInit = { index, toWorker, fromWorker, status, config: this.opts.config, checksConfig: this.opts.checksConfig };
     const worker = new Worker(WORKER_URL, { workerData: init } as WorkerOptions);
     const slot: Slot = {
       index, worker, api: Comlink.wrap<ValidatorApi>(worker),
       toWorker: new Ring(toWorker), fromWorker: new Ring(fromWorker), status: new Int32Array(status),
-      inflight: new Map(), alive: true, restarts,
+      inflight: new Map(), alive: true, restarts, beat: { count: 0, changedAt: performance.now() }, // the start counts as a beat
     };
     worker.addEventListener("error", (e) => this.onExit(slot, `error: ${(e as ErrorEvent).message}`));
     worker.addEventListener("close", (e) => this.onExit(slot, `exited with code ${(e as CloseEvent).code}`));
@@ -163,7 +173,7 @@ export class ValidatorPool {
       c = this.unpackr.unpack(bytes.subarray(offset, offset + length)) as Completion;
     } catch (err) {
       // Cannot happen for records the worker wrote; its requests then end by their ack timer.
-      this.opts.onWorkerExit?.(slot.index, `sent an unreadable completion: ${(err as Error).message}`);
+      log.error("a validator worker sent an unreadable completion (a bug); its requests end by their ack timer", { worker: slot.index, error: (err as Error).message });
       return;
     }
     const left = (slot.inflight.get(c.r) ?? 0) - c.n;
@@ -333,7 +343,7 @@ export class ValidatorPool {
       worker: s.index,
       alive: s.alive,
       kafka: KAFKA_STATES[Atomics.load(s.status, STATUS_KAFKA) as 0 | 1 | 2] ?? "down",
-      responsive: beatAge(s.status) <= STALL_MS,
+      responsive: beatAge(s) <= STALL_MS,
       restarts: s.restarts,
     }));
   }
