@@ -70,7 +70,8 @@ export async function main(env: Record<string, string | undefined> = process.env
     reloadChecks?.().catch((err) => log.error("checks config reload failed; keeping the running config", { error: String(err?.message ?? err) }));
   });
 
-  const probes = createProbes(config, { pool, sinkReady: sink ? () => sink!.ready() : undefined });
+  let stopping = false;
+  const probes = createProbes(config, { pool, sinkReady: sink ? () => sink!.ready() : undefined, stopping: () => stopping });
   const sockets = new OpenSockets();
   const { app, websocket } = createApp({
     config, pool, probes, reloadChecks,
@@ -83,7 +84,6 @@ export async function main(env: Record<string, string | undefined> = process.env
   app.listen({ port: config.PORT, hostname: config.HOST, websocket } as Parameters<typeof app.listen>[0]);
   log.info("tickgate listening", { role: config.ROLE, port: app.server?.port, workers: ingest ? config.WORKERS : 0 });
 
-  let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
@@ -103,12 +103,15 @@ export async function main(env: Record<string, string | undefined> = process.env
     // Stop accepting connections, then let the pool finish what it took: every tick answered 200 is
     // in Kafka. Then close what is still open (idle keep-alive connections, WebSockets), which
     // stop(false) would wait for forever.
+    // The sink stops meanwhile, within the same budget: what it does not write now stays uncommitted
+    // and is consumed at the next start.
     const closing = app.server?.stop(false);
+    const sinkStopped = sink?.stop();
     await pool?.shutdown(config.SHUTDOWN_TIMEOUT_MS);
     sockets.closeAll(1001, "tickgate is shutting down");
     await Promise.race([closing, Bun.sleep(500)]);
     await app.server?.stop(true);
-    await sink?.stop();
+    await sinkStopped;
     await probes.close();
     clearTimeout(hardStop);
     log.info("stopped");

@@ -63,7 +63,10 @@ function superviseSinkWorker(config: SinkConfig): SinkHost {
   async function launch() {
     for (let attempt = 0; !stopped; attempt++) {
       try {
-        const handle = await startSinkWorker(config, onDeath);
+        let started: SinkWorkerHandle | null = null;
+        // Only the death of the current thread starts another (never one already replaced).
+        const handle = await startSinkWorker(config, (reason) => current === started && onDeath(reason));
+        started = handle;
         if (stopped) return void (await handle.stop().catch(() => {}));
         current = handle;
         state = "running";
@@ -108,12 +111,16 @@ function superviseSinkWorker(config: SinkConfig): SinkHost {
       return text + restartMetric();
     },
     async drain() {
-      await current?.drain();
+      const h = current;
+      if (h) await within(config.SHUTDOWN_TIMEOUT_MS, h.drain(), "sink drain");
     },
     async stop() {
       stopped = true;
-      await current?.stop();
+      const h = current;
       current = null;
+      // Bounded: the sink's own stop gives up on unwritten batches at SHUTDOWN_TIMEOUT_MS; a thread
+      // that does not answer at all is ended (nothing unwritten was committed).
+      if (h) await within(config.SHUTDOWN_TIMEOUT_MS + 1000, h.stop(), "sink stop").catch(() => h.worker.terminate());
     },
     restart(hard = false) {
       const h = current;

@@ -14,11 +14,16 @@ export interface SinkWorkerHandle {
   worker: Worker;
 }
 
-/** Starts the thread and the sink in it; `onExit` is called once if the thread ends on its own later. */
+/**
+ * Starts the thread and the sink in it. `onExit` is called once if the thread ends on its own after
+ * it started; a thread that dies while starting only fails this call (the caller retries), so one
+ * death is never handled twice.
+ */
 export async function startSinkWorker(config: SinkConfig, onExit: (reason: string) => void = () => {}): Promise<SinkWorkerHandle> {
   const worker = new Worker(new URL("../../workers/sink.ts", import.meta.url).href);
   const api = Comlink.wrap<SinkWorkerApi>(worker as any);
   let ended = false;
+  let started = false;
   let stopping = false;
   let died!: (reason: string) => void;
   const death = new Promise<never>((_, reject) => (died = (reason) => reject(new Error(`sink thread ${reason}`))));
@@ -28,7 +33,7 @@ export async function startSinkWorker(config: SinkConfig, onExit: (reason: strin
     ended = true;
     died(reason);
     worker.terminate();
-    if (!stopping) onExit(reason);
+    if (started && !stopping) onExit(reason);
   };
   worker.addEventListener("error", (e) => end(`failed: ${(e as ErrorEvent).message}`));
   worker.addEventListener("close", (e) => end(`exited with code ${(e as CloseEvent).code}`));
@@ -36,6 +41,7 @@ export async function startSinkWorker(config: SinkConfig, onExit: (reason: strin
   // while starting fails the start instead of leaving it pending.
   try {
     await Promise.race([api.start({ ...config }), death]);
+    started = true;
   } catch (err) {
     stopping = true;
     end("did not start");
