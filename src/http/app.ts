@@ -8,6 +8,7 @@ import { errors, IngestError } from "../errors.ts";
 import type { TickResult, ValidatorPool } from "../ingest/pool.ts";
 import { log } from "../log.ts";
 import { Registry } from "../metrics.ts";
+import { Admission } from "./admission.ts";
 import { createAuth } from "./auth.ts";
 import { ingestRequest } from "./ingest.ts";
 import type { Probes } from "./probes.ts";
@@ -49,7 +50,6 @@ export function createApp(deps: AppDeps) {
   const ticks = registry.counter("tickgate_ticks_total", "ticks answered, by outcome (accepted includes flagged)");
   const ackLatency = registry.histogram("tickgate_request_ack_seconds", "time from receipt to the answer (after Kafka acks), by route");
   const wsClosed = registry.counter("tickgate_ws_closed_by_server_total", "WebSocket connections tickgate closed, by reason");
-  const refused = registry.counter("tickgate_requests_refused_total", "requests and upgrades refused at the door, by reason");
   const auth = createAuth(config);
 
   const observe = (route: string, status: number, started: number, result?: TickResult) => {
@@ -71,7 +71,7 @@ export function createApp(deps: AppDeps) {
   const guarded = (request: Request, route: () => Response | Promise<Response>) =>
     auth.allows(request.headers) ? route() : errorResponse(errors.unauthorized());
 
-  let inflightRequests = 0;
+  const admission = new Admission(config);
   const sockets = deps.sockets ?? new OpenSockets();
   const maxBody = Math.max(config.BODY_LIMIT_BYTES, config.NDJSON_LIMIT_BYTES);
 
@@ -93,15 +93,15 @@ export function createApp(deps: AppDeps) {
       "/v1/ticks",
       async ({ request }) => {
         const started = performance.now();
-        if (inflightRequests >= config.MAX_INFLIGHT_REQUESTS) {
-          refused.inc({ reason: "requests_in_flight" });
+        try {
+          admission.enterRequest();
+        } catch (err) {
           observe("/v1/ticks", 503, started);
-          return errorResponse(errors.busy(`more than ${config.MAX_INFLIGHT_REQUESTS} requests in progress (MAX_INFLIGHT_REQUESTS)`));
+          return errorResponse(err);
         }
-        inflightRequests++;
         try {
           if (!auth.allows(request.headers)) throw errors.unauthorized();
-          const result = await ingestRequest(request, needPool(), config);
+          const result = await ingestRequest(request, needPool(), config, admission);
           observe("/v1/ticks", 200, started, result);
           return json(200, result);
         } catch (err) {
@@ -109,7 +109,7 @@ export function createApp(deps: AppDeps) {
           observe("/v1/ticks", res.status, started);
           return res;
         } finally {
-          inflightRequests--;
+          admission.leaveRequest();
         }
       },
       { parse: "none" },
@@ -155,14 +155,16 @@ export function createApp(deps: AppDeps) {
       workerStates: pool ? pool.workerStates() : [],
       rings: pool ? pool.occupancy() : [],
       inflightRequests: pool?.inflightRequests() ?? 0,
-      httpRequestsInProgress: inflightRequests,
+      httpRequestsInProgress: admission.requests,
+      ndjsonStreams: admission.streams,
+      bodyBytesHeld: admission.bodyBytes,
       openWebSockets: sockets.size,
       workerRestarts: pool?.restarts() ?? 0,
       sink: deps.sinkStats ? await deps.sinkStats() : null,
     })))
     .get("/metrics", async ({ request }) => {
       if (!config.METRICS_PUBLIC && !auth.allows(request.headers)) return errorResponse(errors.unauthorized());
-      const text = registry.text() + connectionMetrics(inflightRequests, sockets.size) + (pool ? await poolMetrics(pool) : "") + (deps.sinkMetrics ? await deps.sinkMetrics() : "");
+      const text = registry.text() + connectionMetrics(admission, sockets.size) + (pool ? await poolMetrics(pool) : "") + (deps.sinkMetrics ? await deps.sinkMetrics() : "");
       return new Response(text, { headers: { "content-type": "text/plain; version=0.0.4" } });
     })
     .onError(({ code, error, request }) => {
@@ -173,9 +175,13 @@ export function createApp(deps: AppDeps) {
   return { app, websocket: stream.handlers };
 }
 
-function connectionMetrics(requests: number, sockets: number): string {
+function connectionMetrics(admission: Admission, sockets: number): string {
   const registry = new Registry();
-  registry.gauge("tickgate_http_requests_in_progress", "POST /v1/ticks requests being read or answered").set({}, requests);
+  registry.gauge("tickgate_http_requests_in_progress", "POST /v1/ticks requests being read or answered").set({}, admission.requests);
+  registry.gauge("tickgate_ndjson_streams_open", "NDJSON requests being streamed in").set({}, admission.streams);
+  registry.gauge("tickgate_body_bytes_held", "bytes of request bodies held in memory").set({}, admission.bodyBytes);
+  const refused = registry.counter("tickgate_requests_refused_total", "requests refused at the door (503 pipeline.busy), by the bound they hit");
+  for (const [bound, n] of Object.entries(admission.refused)) refused.inc({ bound }, n);
   registry.gauge("tickgate_websockets_open", "open WebSocket connections").set({}, sockets);
   return registry.text();
 }

@@ -4,18 +4,21 @@ import type { Config } from "../config.ts";
 import { errors, IngestError } from "../errors.ts";
 import { bodyKind, decodeBody, decodeJson, decodeMsgpack, readChunk, readNdjson, type ChunkReader } from "../ingest/decode.ts";
 import type { TickResult, ValidatorPool } from "../ingest/pool.ts";
+import type { Admission } from "./admission.ts";
 
 /** Receive time in µs since the epoch (sub-ms precision from the monotonic clock). */
 export const nowUs = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
 
 /**
- * Reads a whole body, refusing it with 413 as soon as it passes `limit` bytes, and with 408 when it
- * has not arrived in full within `timeoutMs` (a client trickling bytes holds a request slot).
+ * Reads a whole body, refusing it with 413 as soon as it passes `limit` bytes, with 408 when it has
+ * not arrived in full within `timeoutMs` (a client trickling bytes holds a request slot), and with
+ * 503 when the bodies held in memory across requests pass their budget. Returns the bytes and how
+ * many of the budget it took: the caller gives them back once the ticks are in the rings.
  */
-export async function readLimited(request: Request, limit: number, timeoutMs: number): Promise<Uint8Array> {
+export async function readLimited(request: Request, limit: number, timeoutMs: number, admission: Admission): Promise<{ bytes: Uint8Array; held: number }> {
   const declared = Number(request.headers.get("content-length") ?? "NaN");
   if (declared > limit) throw errors.tooLarge(limit);
-  if (!request.body) return new Uint8Array(0);
+  if (!request.body) return { bytes: new Uint8Array(0), held: 0 };
   const reader = request.body.getReader() as unknown as ChunkReader;
   const deadline = performance.now() + timeoutMs;
   const chunks: Uint8Array[] = [];
@@ -24,22 +27,24 @@ export async function readLimited(request: Request, limit: number, timeoutMs: nu
     for (;;) {
       const chunk = await readChunk(reader, Math.max(1, deadline - performance.now()), timeoutMs, "the whole body must arrive within the bound");
       if (chunk.done) break;
+      if (size + chunk.value.byteLength > limit) throw errors.tooLarge(limit);
+      admission.takeBody(chunk.value.byteLength);
       size += chunk.value.byteLength;
-      if (size > limit) throw errors.tooLarge(limit);
       chunks.push(chunk.value);
     }
   } catch (err) {
+    admission.giveBody(size);
     reader.cancel().catch(() => {});
     throw err;
   }
-  if (chunks.length === 1) return chunks[0]!;
+  if (chunks.length === 1) return { bytes: chunks[0]!, held: size };
   const out = new Uint8Array(size);
   let at = 0;
   for (const c of chunks) {
     out.set(c, at);
     at += c.byteLength;
   }
-  return out;
+  return { bytes: out, held: size };
 }
 
 /**
@@ -53,14 +58,26 @@ export function checkAck(url: string): void {
   if (ack !== null && ack !== "kafka") throw errors.ackUnsupported(ack);
 }
 
-export async function ingestRequest(request: Request, pool: ValidatorPool, config: Config): Promise<TickResult> {
+export async function ingestRequest(request: Request, pool: ValidatorPool, config: Config, admission: Admission): Promise<TickResult> {
   const recvTs = nowUs();
   checkAck(request.url);
   const kind = bodyKind(request.headers.get("content-type"));
-  if (kind === "ndjson") return ingestNdjson(request, pool, config, recvTs);
-  const bytes = await readLimited(request, config.BODY_LIMIT_BYTES, config.BODY_TIMEOUT_MS);
-  const ticks = decodeBody(kind, bytes, config.MAX_TICKS_PER_REQUEST);
-  return pool.submit(ticks, recvTs);
+  if (kind === "ndjson") {
+    admission.openStream();
+    try {
+      return await ingestNdjson(request, pool, config, recvTs);
+    } finally {
+      admission.closeStream();
+    }
+  }
+  const { bytes, held } = await readLimited(request, config.BODY_LIMIT_BYTES, config.BODY_TIMEOUT_MS, admission);
+  let answer: Promise<TickResult>;
+  try {
+    answer = pool.submit(decodeBody(kind, bytes, config.MAX_TICKS_PER_REQUEST), recvTs);
+  } finally {
+    admission.giveBody(held); // the ticks are in the rings (or refused): the body is no longer needed
+  }
+  return answer;
 }
 
 /**

@@ -43,7 +43,14 @@ async function probe(p: Promise<unknown>): Promise<ProbeResult & { error?: strin
   }
 }
 
-export function createProbes(config: Config, parts: { pool: ValidatorPool | null; sinkReady?: () => Promise<ProbeResult & { error?: string }> }): Probes {
+export interface ProbedParts {
+  pool: ValidatorPool | null;
+  sinkReady?: () => Promise<ProbeResult & { error?: string }>;
+  /** True once the process is shutting down: not ready any more, whatever the parts say. */
+  stopping?: () => boolean;
+}
+
+export function createProbes(config: Config, parts: ProbedParts): Probes {
   // Redis and PostgreSQL matter to a process that runs a sink; Kafka to every role.
   const usesStores = config.ROLE !== "ingest";
   const redis = usesStores
@@ -125,20 +132,29 @@ export function createProbes(config: Config, parts: { pool: ValidatorPool | null
       );
     }
     await Promise.all(jobs);
-    if (parts.pool) {
-      // From shared memory: each worker's own producer state, not only that the thread exists.
-      const workers = parts.pool.workerStates().map(({ worker, alive, kafka, responsive }) => ({ worker, alive, kafka, responsive }));
-      const ok = workers.length === parts.pool.size && workers.every((w) => w.alive && w.responsive && w.kafka === "up");
-      const state = workers.some((w) => !w.alive) ? "restarting" : workers.some((w) => !w.responsive) ? "stalled" : "kafka unavailable";
-      checks.workers = note("workers", { ok, ...(ok ? {} : { state }), workers });
-    }
     return { ready: Object.values(checks).every((c) => c.ok), checks };
+  }
+
+  /** Each validator worker's own producer state, from shared memory: read at every answer (it costs nothing). */
+  function workersCheck(pool: ValidatorPool): ProbeResult {
+    const workers = pool.workerStates().map(({ worker, alive, kafka, responsive }) => ({ worker, alive, kafka, responsive }));
+    const ok = workers.length === pool.size && workers.every((w) => w.alive && w.responsive && w.kafka === "up");
+    const state = workers.some((w) => !w.alive) ? "restarting" : workers.some((w) => !w.responsive) ? "stalled" : "kafka unavailable";
+    return note("workers", { ok, ...(ok ? {} : { state }), workers });
+  }
+
+  /** The background report with what is known now: the workers, and whether the process is stopping. */
+  function current(r: Readiness, ageMs: number): Readiness {
+    const checks = { ...r.checks };
+    if (parts.pool) checks.workers = workersCheck(parts.pool);
+    if (parts.stopping?.()) checks.process = { ok: false, state: "shutting down" };
+    return { ready: Object.values(checks).every((c) => c.ok), ageMs, checks };
   }
 
   return {
     async readiness() {
-      if (!latest) return (first ??= refresh());
-      return { ...latest.report, ageMs: Math.round(performance.now() - latest.at) };
+      if (!latest) return current(await (first ??= refresh()), 0);
+      return current(latest.report, Math.round(performance.now() - latest.at));
     },
     async close() {
       closed = true;

@@ -32,7 +32,10 @@ export class OpenSockets {
     this.open.delete(ws);
   }
   closeAll(code: number, reason: string) {
-    for (const ws of this.open) ws.close(code, reason);
+    for (const ws of this.open) {
+      ws.data.closed = true; // an answer still on its way is not "not being read"
+      ws.close(code, reason);
+    }
     this.open.clear();
   }
 }

@@ -168,11 +168,13 @@ export async function* readNdjson(
   const reader = body.getReader() as unknown as ChunkReader & { releaseLock(): void };
 
   let full = false; // NDJSON_MAX_TICKS lines taken: what was read up to there still goes through
+  let batchChars = 0;
   const take = (line: string) => {
     if (full || line.trim() === "") return;
     if (index >= opts.maxTicks) return void (full = true);
     // Also a line that arrived whole in one chunk (the carry check below sees only unfinished ones).
     if (line.length > maxLine) throw errors.lineTooLong(maxLine, index);
+    batchChars += line.length;
     try {
       batch.push({ index, value: JSON.parse(line) });
     } catch (err) {
@@ -200,9 +202,11 @@ export async function* readNdjson(
           take(text.slice(start, nl));
         }
         start = nl + 1;
-        if (batch.length >= opts.batchSize) {
+        // Bounded in lines and in text: a batch of long lines must not hold hundreds of MiB.
+        if (batch.length >= opts.batchSize || batchChars >= MAX_BATCH_CHARS) {
           yield batch;
           batch = [];
+          batchChars = 0;
         }
       }
       if (full) break;
@@ -224,6 +228,11 @@ export async function* readNdjson(
   }
 }
 
-/** Longest NDJSON line (one tick) read before the stream is refused; a tick is a few hundred bytes. */
+/**
+ * Longest NDJSON line (one tick), in characters, before the stream is refused; a tick is a few
+ * hundred bytes (and one over maxTickBytes is rejected anyway), so this only stops runaway lines.
+ */
 export const MAX_LINE_BYTES = 1 << 20;
+/** A batch of lines is handed on once its text reaches this many characters, whatever its count. */
+const MAX_BATCH_CHARS = 1 << 20;
 

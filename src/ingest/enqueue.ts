@@ -9,6 +9,9 @@ import { recordBytes, type Ring } from "../ring/index.ts";
 import { KIND_TICK, KIND_UNREADABLE, OFF_INDEX, OFF_KIND, OFF_RECV_TS, OFF_REQUEST, TICK_HEADER_BYTES } from "./records.ts";
 import { workerFor } from "./route.ts";
 
+/** The scratch is kept up to this size between requests; a larger one is dropped at the next request. */
+const SCRATCH_KEEP_BYTES = 16 << 20;
+
 export class Enqueuer {
   private readonly packr = new Packr({ useRecords: false });
   private scratch = new Uint8Array(1 << 20);
@@ -36,6 +39,8 @@ export class Enqueuer {
    */
   encode(request: number, values: unknown[], base: number, recvTs: number, unreadable?: (string | undefined)[]): void {
     const n = values.length;
+    // One huge request grew the scratch: give the memory back rather than keep it for good.
+    if (this.scratch.length > SCRATCH_KEEP_BYTES) this.resetScratch();
     this.ensureRecords(n);
     this.need.fill(0);
     this.records.fill(0);
@@ -56,6 +61,9 @@ export class Enqueuer {
       this.recStart[i] = pos;
       this.recLength[i] = len;
       this.need[w] += recordBytes(len);
+      // More than one worker's batch can take: refused now, before the rest is packed (the pool
+      // would refuse it anyway, after the scratch had grown to the whole request).
+      if (this.need[w] > this.maxRecord) throw errors.tooLargeForQueue(this.need[w], 2 * (this.maxRecord + 64));
       this.records[w]++;
       pos += len;
     }
@@ -87,6 +95,11 @@ export class Enqueuer {
     this.recWorker = new Int32Array(size);
     this.recStart = new Int32Array(size);
     this.recLength = new Int32Array(size);
+  }
+
+  private resetScratch() {
+    this.scratch = new Uint8Array(1 << 20);
+    this.view = new DataView(this.scratch.buffer);
   }
 
   private ensureScratch(pos: number, len: number) {

@@ -149,6 +149,12 @@ describe("NDJSON", () => {
       expect(await failure('{"a":1}\n'.repeat(50), chunk, { limitBytes: 1 << 20, maxTicks: 20, batchSize: 8 })).toEqual({ taken: 20, code: "body.too_many_ticks" });
     }
   });
+  test("a batch of long lines is handed on at 1 Mi characters, whatever its count", async () => {
+    const line = JSON.stringify({ pad: "x".repeat(400_000) });
+    const sizes: number[] = [];
+    for await (const batch of readNdjson(stream((line + "\n").repeat(7), 1 << 20), { limitBytes: 1 << 24, maxTicks: 1000, batchSize: 512 })) sizes.push(batch.length);
+    expect(sizes).toEqual([3, 3, 1]);
+  });
   test("a batch is handed on when full, also in the middle of a chunk", async () => {
     const sizes: number[] = [];
     for await (const batch of readNdjson(stream('{"a":1}\n'.repeat(100), 1 << 16), { limitBytes: 1 << 20, maxTicks: 1000, batchSize: 16 })) sizes.push(batch.length);

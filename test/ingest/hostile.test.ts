@@ -131,6 +131,47 @@ describe("hostile requests", () => {
   });
 });
 
+describe("admission is bounded across requests", () => {
+  test("past NDJSON_MAX_STREAMS an NDJSON request gets 503 pipeline.busy; JSON requests still get in", async () => {
+    const small = await startTickgate({ WORKERS: "1", BODY_TIMEOUT_MS: "1500", NDJSON_MAX_STREAMS: "2" });
+    const port = Number(new URL(small.url).port);
+    try {
+      const streams = await Promise.all([0, 1].map(() => slowBody(port, "application/x-ndjson", "")));
+      await Bun.sleep(100);
+      const third = await fetch(`${small.url}/v1/ticks`, { method: "POST", body: gen.batch(2).map((s) => JSON.stringify(s.tick)).join("\n"), headers: { "content-type": "application/x-ndjson" } });
+      expect(third.status).toBe(503);
+      expect(((await third.json()) as any).reason).toContain("NDJSON_MAX_STREAMS");
+      const json = await fetch(`${small.url}/v1/ticks`, { method: "POST", body: JSON.stringify(gen.batch(2).map((s) => s.tick)), headers: { "content-type": "application/json" } });
+      expect(json.status).toBe(200);
+      expect((await Promise.all(streams.map((s) => s.answer))).filter((a) => a.startsWith("HTTP/1.1 408")).length).toBe(2);
+      const metrics = await (await fetch(`${small.url}/metrics`)).text();
+      expect(metrics).toContain('tickgate_requests_refused_total{bound="ndjson_streams"} 1');
+    } finally {
+      expect(await small.stop()).toBe(0);
+    }
+  });
+
+  test("past MAX_BODY_BYTES_IN_FLIGHT a body being read gets 503 pipeline.busy; the budget is given back", async () => {
+    const small = await startTickgate({ WORKERS: "1", BODY_TIMEOUT_MS: "2000", MAX_BODY_BYTES_IN_FLIGHT: String(1 << 20) });
+    const port = Number(new URL(small.url).port);
+    try {
+      // 700 KB of a 900 KB body held, then silence; a second body of 600 KB passes the 1 MiB budget.
+      const first = await slowBody(port, "application/json", "[" + " ".repeat(700_000), 900_000);
+      await Bun.sleep(200);
+      const second = await slowBody(port, "application/json", "[" + " ".repeat(600_000), 600_002);
+      const answer = await second.answer;
+      expect(answer.startsWith("HTTP/1.1 503")).toBe(true);
+      expect(answer).toContain("MAX_BODY_BYTES_IN_FLIGHT");
+      expect((await first.answer).startsWith("HTTP/1.1 408")).toBe(true);
+      // Both gave their bytes back: a body as large as the budget allows gets in.
+      const ok = await fetch(`${small.url}/v1/ticks`, { method: "POST", body: JSON.stringify(gen.batch(2).map((s) => s.tick)).padEnd(900_000, " "), headers: { "content-type": "application/json" } });
+      expect(ok.status).toBe(200);
+    } finally {
+      expect(await small.stop()).toBe(0);
+    }
+  });
+});
+
 describe("requests in progress are bounded", () => {
   test("past MAX_INFLIGHT_REQUESTS a request gets 503 pipeline.busy at once, and none is lost when they clear", async () => {
     const small = await startTickgate({ WORKERS: "1", BODY_TIMEOUT_MS: "1500", MAX_INFLIGHT_REQUESTS: "20" });
@@ -152,8 +193,8 @@ describe("requests in progress are bounded", () => {
 
 // ---------------------------------------------------------------- raw sockets
 
-/** A POST that announces 1,000 bytes and sends 10: its answer is whatever the server sends before closing. */
-async function slowBody(p: number): Promise<{ answer: Promise<string> }> {
+/** A POST that announces `length` bytes and sends only `start`: its answer is whatever the server sends before closing. */
+async function slowBody(p: number, type = "application/json", start = '[{"type":', length = 1000): Promise<{ answer: Promise<string> }> {
   const sock = connect(p, "127.0.0.1");
   await new Promise<void>((resolve, reject) => (sock.once("connect", resolve), sock.once("error", reject)));
   const chunks: Buffer[] = [];
@@ -167,7 +208,7 @@ async function slowBody(p: number): Promise<{ answer: Promise<string> }> {
     sock.on("close", () => resolve(Buffer.concat(chunks).toString()));
     sock.on("error", () => {});
   });
-  sock.write(`POST /v1/ticks HTTP/1.1\r\nHost: 127.0.0.1:${p}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n[{"type":`);
+  sock.write(`POST /v1/ticks HTTP/1.1\r\nHost: 127.0.0.1:${p}\r\nContent-Type: ${type}\r\nContent-Length: ${length}\r\n\r\n${start}`);
   return { answer };
 }
 
