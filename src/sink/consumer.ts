@@ -49,6 +49,9 @@ export function decodeMessage(partition: number, m: { offset: string; key: Buffe
   }
 }
 
+/** A failed commit with no batch after it is tried again this much later. */
+const COMMIT_RETRY_MS = 1000;
+
 export function createConsumer(o: ConsumerOptions) {
   const { batcher, stats, topic } = o;
   const consumer: Consumer = o.kafka.consumer({
@@ -82,6 +85,8 @@ export function createConsumer(o: ConsumerOptions) {
     stats.joined = true;
     for (const p of [...highWatermark.keys()]) if (!assigned.includes(p)) highWatermark.delete(p);
     for (const p of [...committed.keys()]) if (!assigned.includes(p)) committed.delete(p);
+    // A partition that moved on is its new owner's to commit (it rewrites from the committed offset).
+    for (const p of [...pending.keys()]) if (!assigned.includes(p)) pending.delete(p);
     o.log(`joined group ${o.groupId} (generation ${generation}): partitions [${assigned.join(",")}]${dropped ? `, ${dropped} buffered records dropped (refetched)` : ""}`);
     notifySpace();
   });
@@ -129,8 +134,29 @@ export function createConsumer(o: ConsumerOptions) {
     resolveOffset(batch.lastOffset());
   }
 
-  /** Commits the offsets after the given written records. Never throws: a failure is retried next time. */
-  async function commit(items: Consumed[]): Promise<void> {
+  /**
+   * Commits the offsets after the given written records. Never throws. A failed commit is kept and
+   * retried with the next batch, or after COMMIT_RETRY_MS when no batch comes (an idle sink must not
+   * leave what it wrote uncommitted for good). Commits run one at a time, in call order, so an older
+   * one can never land after a newer one.
+   */
+  function commit(items: Consumed[]): Promise<void> {
+    const run = committing.then(() => commitNow(items));
+    committing = run;
+    return run;
+  }
+  let committing: Promise<void> = Promise.resolve();
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
+  function retryLater() {
+    if (retryTimer || stopping) return;
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      void commit([]);
+    }, COMMIT_RETRY_MS);
+    retryTimer.unref?.();
+  }
+
+  async function commitNow(items: Consumed[]): Promise<void> {
     for (const c of items) {
       const next = Number(c.offset) + 1;
       if (next > (pending.get(c.partition) ?? -1)) pending.set(c.partition, next);
@@ -149,7 +175,8 @@ export function createConsumer(o: ConsumerOptions) {
       stats.commits++;
     } catch (e) {
       stats.commitFailures++;
-      o.log(`offset commit failed (kept, retried with the next batch): ${messageOf(e)}`);
+      o.log(`offset commit failed (kept, retried with the next batch or in ${COMMIT_RETRY_MS} ms): ${messageOf(e)}`);
+      retryLater();
     }
   }
   const committedByUs = new Map<number, number>();
@@ -181,6 +208,7 @@ export function createConsumer(o: ConsumerOptions) {
 
   async function stop() {
     stopping = true;
+    clearTimeout(retryTimer);
     notifySpace();
     await consumer.disconnect();
     stats.joined = false;
