@@ -70,6 +70,8 @@ export const errors = {
     new IngestError(400, "ack.unsupported", value === "stored"
       ? "ack=stored (answer once Redis and PostgreSQL hold the ticks) is not available in this version; the answer comes once Kafka holds them (ack=kafka, the default)"
       : `ack=${JSON.stringify(value).slice(0, 40)} is not an acknowledgement level: use ack=kafka (the default)`, { supported: ["kafka"] }),
+  /** A route this process's ROLE does not serve (`what`: "ingest", "validators", "a sink"). */
+  disabled: (what: string, role: string) => new IngestError(404, "route.disabled", `${what} is not enabled in ROLE=${role}`),
   unauthorized: () => new IngestError(401, "auth.invalid_key", "missing or invalid API key (header x-api-key)"),
   full: (worker: number) =>
     new IngestError(503, "pipeline.full", `validator worker ${worker} queue is full; none of the request's ticks were taken`, { worker }, 1),

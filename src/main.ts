@@ -3,8 +3,9 @@
 import { readFileSync } from "node:fs";
 import { loadChecksConfig } from "./checks/index.ts";
 import { loadConfig, topics, type Config } from "./config.ts";
-import { createApp, OpenSockets } from "./http/app.ts";
+import { createApp } from "./http/app.ts";
 import { createProbes } from "./http/probes.ts";
+import { OpenSockets } from "./http/stream.ts";
 import { ValidatorPool } from "./ingest/pool.ts";
 import { createKafka, ensureTopics } from "./kafka/client.ts";
 import { log } from "./log.ts";

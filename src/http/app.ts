@@ -1,20 +1,18 @@
 // The HTTP surface (DESIGN.md, "Endpoints"): thin Elysia routes over the pool, the sink and the probes.
-// Every bound a hostile client could push against is set here or in ingest.ts: body size and read
-// time, requests in progress, WebSocket connections, frames in flight and unread answers per socket.
+// The bounds a hostile client could push against live beside the code they guard: admission.ts
+// (requests, body bytes, streams), ingest.ts (body size and read time), stream.ts (WebSockets).
 import { Elysia } from "elysia";
 import { CHECKS } from "../checks/index.ts";
 import type { Config } from "../config.ts";
-import { errors, IngestError } from "../errors.ts";
+import { errors } from "../errors.ts";
 import type { TickResult, ValidatorPool } from "../ingest/pool.ts";
-import { log } from "../log.ts";
 import { Registry } from "../metrics.ts";
 import { Admission } from "./admission.ts";
 import { createAuth } from "./auth.ts";
 import { ingestRequest } from "./ingest.ts";
 import type { Probes } from "./probes.ts";
-import { createStream, OpenSockets } from "./stream.ts";
-
-export { OpenSockets };
+import { errorResponse, json } from "./respond.ts";
+import { createStream, type OpenSockets } from "./stream.ts";
 
 export interface AppDeps {
   config: Config;
@@ -28,18 +26,7 @@ export interface AppDeps {
   /** Ends the sink thread for its supervisor to replace; false when the sink is this process (ROLE=sink). */
   restartSink?: (hard: boolean) => boolean;
   /** The open WebSockets, for shutdown to close them with a code of its own. */
-  sockets?: OpenSockets;
-}
-
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", ...headers } });
-
-function errorResponse(err: unknown): Response {
-  if (err instanceof IngestError) {
-    return json(err.status, err.toJSON(), err.retryAfter ? { "retry-after": String(err.retryAfter) } : {});
-  }
-  log.error("unexpected error", { error: String((err as Error)?.stack ?? err) });
-  return json(500, { error: "internal error", code: "internal" });
+  sockets: OpenSockets;
 }
 
 /** The Elysia app, and the WebSocket handlers to give Bun.serve with it (listen({ websocket })). */
@@ -63,7 +50,7 @@ export function createApp(deps: AppDeps) {
   };
 
   const needPool = () => {
-    if (!pool) throw new IngestError(404, "route.disabled", `ingest is not enabled in ROLE=${config.ROLE}`);
+    if (!pool) throw errors.disabled("ingest", config.ROLE);
     return pool;
   };
 
@@ -72,7 +59,7 @@ export function createApp(deps: AppDeps) {
     auth.allows(request.headers) ? route() : errorResponse(errors.unauthorized());
 
   const admission = new Admission(config);
-  const sockets = deps.sockets ?? new OpenSockets();
+  const { sockets } = deps;
   const maxBody = Math.max(config.BODY_LIMIT_BYTES, config.NDJSON_LIMIT_BYTES);
 
   const stream = createStream({
@@ -122,7 +109,7 @@ export function createApp(deps: AppDeps) {
     })
     .get("/v1/checks", ({ request }) => guarded(request, () => json(200, { checks: CHECKS })))
     .post("/v1/checks/reload", ({ request }) => guarded(request, async () => {
-      if (!deps.reloadChecks) return json(404, { error: `no validators in ROLE=${config.ROLE}`, code: "route.disabled" });
+      if (!deps.reloadChecks) return errorResponse(errors.disabled("validators", config.ROLE));
       try {
         await deps.reloadChecks();
         return json(200, { reloaded: true, source: config.CHECKS_CONFIG || "(defaults)" });
@@ -135,7 +122,7 @@ export function createApp(deps: AppDeps) {
     // starts a fresh one, as it does for a worker that crashed or stalled.
     .post("/v1/workers/:index/restart", ({ request, params }) => guarded(request, () => {
       const index = Number(params.index);
-      if (!pool) return json(404, { error: `no validators in ROLE=${config.ROLE}`, code: "route.disabled" });
+      if (!pool) return errorResponse(errors.disabled("validators", config.ROLE));
       if (!Number.isInteger(index) || index < 0 || index >= pool.size) {
         return json(404, { error: `no validator worker ${params.index} (there are ${pool.size})`, code: "worker.unknown" });
       }
@@ -145,7 +132,7 @@ export function createApp(deps: AppDeps) {
     // ?hard=true ends the thread at once, as a crash would; without it the sink first writes and
     // commits what it holds and leaves its group, so the new one starts without waiting for a rebalance.
     .post("/v1/sink/restart", ({ request, query }) => guarded(request, () => {
-      if (!deps.restartSink) return json(404, { error: `no sink in ROLE=${config.ROLE}`, code: "route.disabled" });
+      if (!deps.restartSink) return errorResponse(errors.disabled("a sink", config.ROLE));
       if (!deps.restartSink(query.hard === "true")) return json(409, { error: "the sink cannot be restarted in place here (in ROLE=sink it is the process: restart the process)", code: "sink.not_restartable" });
       return json(202, { sink: "restarting" });
     }), { parse: "none" })

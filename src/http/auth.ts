@@ -4,6 +4,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Config } from "../config.ts";
 
+const BEARER = /^Bearer\s+(.+)$/i;
 const sha256 = (s: string) => createHash("sha256").update(s).digest();
 
 export interface Auth {
@@ -22,8 +23,7 @@ export function createAuth(config: Pick<Config, "API_KEYS" | "API_KEY_IN_QUERY">
   return {
     allows(headers, url) {
       if (digests.length === 0) return true;
-      const bearer = headers.get("authorization");
-      let key = headers.get("x-api-key") ?? (bearer && /^Bearer\s+/i.test(bearer) ? bearer.replace(/^Bearer\s+/i, "") : null);
+      let key = headers.get("x-api-key") ?? BEARER.exec(headers.get("authorization") ?? "")?.[1] ?? null;
       // Query strings end up in proxies' access logs: only when the operator allowed it (browsers
       // cannot set headers on a WebSocket).
       if (key === null && url && config.API_KEY_IN_QUERY) key = new URL(url).searchParams.get("api_key");

@@ -71,13 +71,11 @@ export async function ingestRequest(request: Request, pool: ValidatorPool, confi
     }
   }
   const { bytes, held } = await readLimited(request, config.BODY_LIMIT_BYTES, config.BODY_TIMEOUT_MS, admission);
-  let answer: Promise<TickResult>;
   try {
-    answer = pool.submit(decodeBody(kind, bytes, config.MAX_TICKS_PER_REQUEST), recvTs);
+    return pool.submit(decodeBody(kind, bytes, config.MAX_TICKS_PER_REQUEST), recvTs);
   } finally {
     admission.giveBody(held); // the ticks are in the rings (or refused): the body is no longer needed
   }
-  return answer;
 }
 
 /**

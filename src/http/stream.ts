@@ -10,6 +10,7 @@ import { errors, IngestError } from "../errors.ts";
 import type { TickResult, ValidatorPool } from "../ingest/pool.ts";
 import type { Auth } from "./auth.ts";
 import { checkAck, ingestFrame } from "./ingest.ts";
+import { errorResponse } from "./respond.ts";
 
 /** Per socket: frames counted from 1, answers chained in frame order. */
 export interface Connection {
@@ -110,12 +111,12 @@ export function createStream(d: StreamDeps) {
 
   /** The upgrade of GET /v1/stream: undefined once upgraded, else the answer refusing it. */
   function upgrade(request: Request, server: Server<Connection> | null | undefined): Response | undefined {
-    if (!d.pool) return errorResponse(new IngestError(404, "route.disabled", `ingest is not enabled in ROLE=${config.ROLE}`));
+    if (!d.pool) return errorResponse(errors.disabled("ingest", config.ROLE));
     if (!d.auth.allows(request.headers, request.url)) return errorResponse(errors.unauthorized());
     try {
       checkAck(request.url);
     } catch (e) {
-      return errorResponse(e as IngestError);
+      return errorResponse(e);
     }
     if (sockets.size >= config.WS_MAX_CONNECTIONS) {
       d.closedByServer("websockets");
@@ -123,14 +124,8 @@ export function createStream(d: StreamDeps) {
     }
     const data: Connection = { frame: 0, unanswered: 0, tail: Promise.resolve(), closed: false };
     if (server?.upgrade(request, { data })) return undefined;
-    return errorResponse(new IngestError(400, "body.malformed", "GET /v1/stream is a WebSocket: send an upgrade request"));
+    return errorResponse(errors.malformed("GET /v1/stream is a WebSocket: send an upgrade request"));
   }
 
   return { handlers, upgrade };
-}
-
-function errorResponse(e: IngestError): Response {
-  const headers: Record<string, string> = { "content-type": "application/json" };
-  if (e.retryAfter) headers["retry-after"] = String(e.retryAfter);
-  return new Response(JSON.stringify(e.toJSON()), { status: e.status, headers });
 }

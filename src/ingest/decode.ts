@@ -129,18 +129,15 @@ export interface ChunkReader {
 }
 
 /**
- * The next chunk of a body, within `ms`: 408 body.timeout when it does not come in time (the reader
- * is cancelled), 400 body.incomplete when the connection failed. `limitMs` and `late` are the
- * configured bound and what it bounds, as the answer names them.
+ * The next chunk of a body, within `ms`: 408 body.timeout when it does not come in time, 400
+ * body.incomplete when the connection failed (the caller cancels the reader on either). `limitMs`
+ * and `late` are the configured bound and what it bounds, as the answer names them.
  */
 export async function readChunk(reader: ChunkReader, ms: number, limitMs = ms, late = "no data arrived for too long"): Promise<Chunk> {
   try {
     return await within(ms, reader.read(), "reading the body");
   } catch (err) {
-    if (err instanceof TimedOut) {
-      reader.cancel().catch(() => {});
-      throw errors.bodyTimeout(limitMs, late);
-    }
+    if (err instanceof TimedOut) throw errors.bodyTimeout(limitMs, late);
     throw errors.incomplete((err as Error)?.message ?? String(err));
   }
 }

@@ -90,8 +90,6 @@ const COMPLETION_RING_BYTES = 1 << 22;
 const STALL_MS = 10_000;
 const KAFKA_STATES = { [KAFKA_UP]: "up", [KAFKA_DOWN]: "down", [KAFKA_CONNECTING]: "connecting" } as const;
 
-
-
 export class ValidatorPool {
   readonly size: number;
   private slots: Slot[] = [];
@@ -327,10 +325,6 @@ export class ValidatorPool {
     if (!slot || !slot.alive) return;
     slot.worker.terminate();
     this.onExit(slot, reason);
-  }
-
-  alive(): boolean {
-    return this.slots.length === this.size && this.slots.every((s) => s.alive);
   }
 
   kafkaReachable(): boolean {
