@@ -20,7 +20,8 @@ export interface Sut {
 
 const ROOT = new URL("../../", import.meta.url).pathname;
 
-function freePort(): number {
+/** A port the OS says is free now (a random pick could hit an ephemeral port in use). */
+export function freePort(): number {
   const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
   const port = s.port;
   s.stop(true);

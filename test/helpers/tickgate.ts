@@ -1,6 +1,7 @@
 // Starts a real tickgate process (src/main.ts) on a free port against the local stack, with a
 // topic prefix of its own so tests never see each other's records.
 import type { Subprocess } from "bun";
+import { freePort } from "../../bench/load/target.ts";
 import { uniqueName } from "./stack.ts";
 
 export interface Running {
@@ -17,7 +18,7 @@ const ROOT = new URL("../../", import.meta.url).pathname;
 /** Starts tickgate and waits until `until` answers 200 (/readyz by default; /healthz for a process whose stack is broken on purpose). */
 export async function startTickgate(env: Record<string, string> = {}, timeoutMs = 30_000, until = "/readyz"): Promise<Running> {
   const prefix = env.TOPIC_PREFIX ?? uniqueName("t");
-  const port = String(20000 + Math.floor(Math.random() * 20000));
+  const port = String(freePort());
   let out = "";
   const proc = Bun.spawn([process.execPath, "src/main.ts"], {
     cwd: ROOT,
@@ -29,6 +30,8 @@ export async function startTickgate(env: Record<string, string> = {}, timeoutMs 
     stdout: "pipe",
     stderr: "pipe",
   });
+  // Never outlive the test run, whatever a test did or failed to do with it.
+  process.once("exit", () => proc.exitCode === null && proc.kill("SIGKILL"));
   const collect = async (stream: ReadableStream<Uint8Array>) => {
     for await (const chunk of stream) out += new TextDecoder().decode(chunk);
   };
