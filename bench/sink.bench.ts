@@ -4,6 +4,8 @@
 //
 //   bun bench/sink.bench.ts            everything (the stack must be up: bash scripts/stack.sh up)
 //   SINK_BENCH_E2E=0 bun bench/…       skip the end-to-end part
+//   SINK_BENCH_MICRO=0 bun bench/…     only the end-to-end part
+//   SINK_BENCH_VARIANTS=5000x2,2000x1s  end-to-end variants: SINK_FLUSH_ROWS x SINK_CONCURRENCY, s = staging
 //
 // Needs Redis/PostgreSQL/Kafka for all but the decode bench; says so and skips when they are absent.
 // Setup is outside the timed part (generator form); every timed write is checked afterwards.
@@ -52,6 +54,7 @@ export async function main(): Promise<StageResult> {
   ]);
   console.log(`stack: redis ${redisUp ? "up" : "ABSENT"}, postgres ${pgUp ? "up" : "ABSENT"}, kafka ${kafkaUp ? "up" : "ABSENT"}`);
   const id = `bench${Date.now().toString(36)}`;
+  if (process.env.SINK_BENCH_MICRO === "0") return { stage: "sink", rows: redisUp && pgUp && kafkaUp ? await endToEnd(id) : [] };
 
   // ---------------------------------------------------------------- decode (pure)
   const records = makeTicks(BATCH, { seed: 3 });
@@ -206,34 +209,40 @@ async function endToEnd(id: string): Promise<Row[]> {
   let p0 = performance.now();
   await produceRecords({ brokers: base.KAFKA_BROKERS, topic: t.valid, chunk: 5000 }, records);
   console.log(`\nend to end: ${N} records produced in ${((performance.now() - p0) / 1000).toFixed(1)} s; draining them through the sink:`);
-  const sizes = (process.env.SINK_BENCH_FLUSH_ROWS ?? "250,1000,2000,5000").split(",").map(Number);
+  // Each variant: SINK_FLUSH_ROWS × SINK_CONCURRENCY × SINK_PG_MODE, the rest the defaults (adaptive flushing).
+  const variants = (process.env.SINK_BENCH_VARIANTS ?? "2000x1,5000x1,5000x2,5000x2s").split(",").map((v) => {
+    const m = /^(\d+)x(\d+)(s?)$/.exec(v.trim());
+    if (!m) throw new Error(`SINK_BENCH_VARIANTS: ${v} is not ROWSxCONCURRENCY[s]`);
+    return { flushRows: Number(m[1]), concurrency: Number(m[2]), mode: m[3] ? ("staging" as const) : ("direct" as const) };
+  });
   const sql = pgClient(base.DATABASE_URL);
   const redis = redisClient(base.REDIS_URL);
-  for (const flushRows of sizes) {
-    for (const mode of ["direct", "staging"] as const) {
-      if (mode === "staging" && flushRows !== 2000) continue;
-      const run = `${id}_${flushRows}_${mode}`;
-      const config = { ...base, SINK_GROUP: `${run}-g`, SINK_TABLE: `${run}`, REDIS_KEY_PREFIX: `${run}:`, SINK_FLUSH_ROWS: flushRows, SINK_FLUSH_MS: 50, SINK_PG_MODE: mode };
-      p0 = performance.now();
-      const sink = await startSink(config, { log: () => {} });
-      while (sink.stats().written < N || sink.stats().lag.total > 0) await new Promise((r) => setTimeout(r, 20));
-      const dt = (performance.now() - p0) / 1000;
-      const s = sink.stats();
-      await sink.stop();
-      const [{ n }] = await sql.unsafe(`select count(*)::int as n from ${run}`);
-      const h = s.histograms;
-      console.log(
-        `  SINK_FLUSH_ROWS=${String(flushRows).padEnd(5)} ${mode.padEnd(7)}: ${(N / dt).toFixed(0).padStart(7)} ticks/s ` +
-          `(${dt.toFixed(2)} s incl. start + group join; ${s.flushes.size} size / ${s.flushes.time} time flushes; ` +
-          `mean redis ${(h.redisMs.sum / h.redisMs.count).toFixed(1)} ms, pg ${(h.pgMs.sum / h.pgMs.count).toFixed(1)} ms per batch; rows ${n}${n === N ? " ✓" : " ✗"})`,
-      );
-      const ns = (dt * 1e9) / N;
-      rows.push({ stage: "sink", name: `end to end, SINK_FLUSH_ROWS=${flushRows} ${mode} [${N} tick]`, unit: "tick", perOp: N, ns, p50: ns, p75: ns, p99: ns, perSec: N / dt, samples: 1 });
-      await sql.unsafe(`drop table if exists ${run}`);
-      const keys = await redis.keys(`${run}:*`);
-      for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
-      await admin.deleteGroups([config.SINK_GROUP]).catch(() => {});
-    }
+  for (const { flushRows, concurrency, mode } of variants) {
+    const run = `${id}_${flushRows}_${concurrency}_${mode}`;
+    const config = { ...base, SINK_GROUP: `${run}-g`, SINK_TABLE: `${run}`, REDIS_KEY_PREFIX: `${run}:`, SINK_FLUSH_ROWS: flushRows, SINK_CONCURRENCY: concurrency, SINK_PG_MODE: mode };
+    const sink = await startSink(config, { log: () => {} });
+    // The drain rate is timed from the first written batch: group join and schema are not the sink's speed.
+    while (sink.stats().written === 0) await new Promise((r) => setTimeout(r, 2));
+    p0 = performance.now();
+    const first = sink.stats().written;
+    while (sink.stats().written < N || sink.stats().lag.total > 0) await new Promise((r) => setTimeout(r, 5));
+    const dt = (performance.now() - p0) / 1000;
+    const s = sink.stats();
+    await sink.stop();
+    const [{ n }] = await sql.unsafe(`select count(*)::int as n from ${run}`);
+    const h = s.histograms;
+    const rate = (N - first) / dt;
+    const why = Object.entries(s.flushes).filter(([, k]) => k > 0).map(([r, k]) => `${k} ${r}`).join(" / ");
+    console.log(
+      `  SINK_FLUSH_ROWS=${String(flushRows).padEnd(5)} SINK_CONCURRENCY=${concurrency} ${mode.padEnd(7)}: ${rate.toFixed(0).padStart(7)} ticks/s ` +
+        `(flushes: ${why}; mean ${(h.batchRows.sum / h.batchRows.count).toFixed(0)} rows, redis ${(h.redisMs.sum / h.redisMs.count).toFixed(1)} ms, pg ${(h.pgMs.sum / h.pgMs.count).toFixed(1)} ms per batch; rows ${n}${n === N ? " ✓" : " ✗"})`,
+    );
+    const ns = 1e9 / rate;
+    rows.push({ stage: "sink", name: `end to end, SINK_FLUSH_ROWS=${flushRows} SINK_CONCURRENCY=${concurrency} ${mode} [${N} tick]`, unit: "tick", perOp: N, ns, p50: ns, p75: ns, p99: ns, perSec: rate, samples: 1 });
+    await sql.unsafe(`drop table if exists ${run}`);
+    const keys = await redis.keys(`${run}:*`);
+    for (let i = 0; i < keys.length; i += 500) await redis.del(...keys.slice(i, i + 500));
+    await admin.deleteGroups([config.SINK_GROUP]).catch(() => {});
   }
   await admin.deleteTopics({ topics: [t.valid, t.dlq] }).catch(() => {});
   await admin.disconnect();

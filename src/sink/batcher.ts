@@ -1,11 +1,18 @@
-// Collects consumed items and hands them out in batches: when `maxRows` are waiting ("size"), when
-// the oldest waiting item is `maxMs` old ("time"), or at once when draining ("drain"). One consumer
-// calls take() at a time (the sink's flush loop); any number of producers push().
+// Collects consumed items and hands them out in batches to the flush loop, which calls take() when
+// a writer is free. With maxMs = 0 (the default) a free writer takes whatever is waiting at once:
+// a quiet stream is written tick by tick with no timer in its way, and under load the items that
+// arrive while a batch is being written become the next batch, so batches grow with the rate by
+// themselves (the validators' Kafka batching works the same way). maxRows bounds a batch.
+// maxMs > 0 makes a free writer wait up to that long for a fuller batch (fewer, larger writes).
 //
-// The consumer fetch keeps running while a batch is being written, so items do arrive during the
-// wait: the time trigger bounds the latency a quiet stream adds, the size trigger bounds a batch.
+// Why each batch was cut, for the metrics:
+//   size   maxRows were waiting
+//   ready  a writer was free and took what was there (maxMs = 0)
+//   time   the oldest item waited maxMs
+//   drain  the sink is draining or stopping
+// One consumer calls take() at a time (the sink's flush loop); any number of producers push().
 
-export type FlushReason = "size" | "time" | "drain";
+export type FlushReason = "size" | "ready" | "time" | "drain";
 
 export interface Batch<T> {
   items: T[];
@@ -16,6 +23,7 @@ export interface Batch<T> {
 
 export interface BatcherOptions {
   maxRows: number;
+  /** 0: a free writer takes what is waiting at once; > 0: it waits up to this long for maxRows. */
   maxMs: number;
   now?: () => number;
 }
@@ -44,7 +52,7 @@ export class Batcher<T> {
     if (wasEmpty) this.firstAt = this.now();
     for (const it of items) this.queue.push(it);
     // Wake a waiting take() when a batch is full, when draining, or when the first item arrives
-    // (it waits without a timer while empty; it must now arm the time trigger).
+    // (it waits without a timer while empty; it must now take it or arm the time trigger).
     if (this.wake && (wasEmpty || this.queue.length >= this.opts.maxRows || this.draining)) this.wake();
   }
 
@@ -76,6 +84,7 @@ export class Batcher<T> {
       const n = this.queue.length;
       if (n >= this.opts.maxRows) return this.cut("size");
       if (n > 0 && this.draining) return this.cut("drain");
+      if (n > 0 && this.opts.maxMs === 0) return this.cut("ready");
       if (n === 0 && this.closed) return null;
       const left = n === 0 ? Infinity : this.firstAt + this.opts.maxMs - this.now();
       if (n > 0 && left <= 0) return this.cut("time");

@@ -77,7 +77,7 @@ export function newStats(group: string, topic: string): SinkStats {
     poison: 0,
     dlq: 0,
     buffered: 0,
-    flushes: { size: 0, time: 0, drain: 0 },
+    flushes: { size: 0, ready: 0, time: 0, drain: 0 },
     retries: 0,
     commits: 0,
     commitFailures: 0,

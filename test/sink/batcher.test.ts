@@ -1,4 +1,4 @@
-// The Batcher's flush triggers (size, time, drain), order, and the backoff policy.
+// The Batcher's flush triggers (size, ready, time, drain), order, and the backoff policy.
 import { describe, expect, test } from "bun:test";
 import { Batcher } from "../../src/sink/batcher.ts";
 import { backoffMs } from "../../src/sink/flush.ts";
@@ -54,6 +54,20 @@ describe("Batcher", () => {
     const t0 = performance.now();
     expect((await p)!.items).toEqual([7]);
     expect(performance.now() - t0).toBeLessThan(200);
+  });
+  test("ready (maxMs 0): a free writer takes what waits at once; what arrives meanwhile is the next batch", async () => {
+    const b = new Batcher<number>({ maxRows: 100, maxMs: 0 });
+    const p = b.take(); // a free writer, nothing waiting: it waits without a timer
+    b.push([1]);
+    expect(await p).toMatchObject({ items: [1], reason: "ready" });
+    // While that batch is "written", ticks arrive: they come out together, not one by one.
+    b.push([2, 3]);
+    b.push([4]);
+    expect(await b.take()).toMatchObject({ items: [2, 3, 4], reason: "ready" });
+    // The size bound still holds.
+    b.push(seq(0, 150));
+    expect(await b.take()).toMatchObject({ items: seq(0, 100), reason: "size" });
+    expect(await b.take()).toMatchObject({ items: seq(100, 50), reason: "ready" });
   });
   test("clear drops what waits (rebalance)", () => {
     const b = new Batcher<number>({ maxRows: 10, maxMs: 10 });
