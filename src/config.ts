@@ -110,14 +110,16 @@ export const ENV = {
   RING_BYTES: spec("16777216", int(65536, 1 << 30), "bytes of each main→worker SharedArrayBuffer ring"),
   SHUTDOWN_TIMEOUT_MS: spec("15000", int(100, 600000), "bound on graceful shutdown after SIGTERM/SIGINT"),
   SINK_GROUP: spec("tickgate-sink", text, "Kafka consumer group of the sink"),
-  SINK_FLUSH_ROWS: spec("2000", int(1, 1_000_000), "sink flushes a batch at this many ticks..."),
-  SINK_FLUSH_MS: spec("50", int(1, 60000), "...or after this many ms, whichever comes first"),
+  SINK_MAX_LAG_MS: spec("2000", int(0, 3_600_000), "ingest answers 503 pipeline.behind (nothing taken) while the oldest accepted tick the sink group has not committed is older than this; 0 = off. ROLE=ingest applies it once the group has committed on the topic"),
+  STORED_ACK_TIMEOUT_MS: spec("10000", int(100, 120000), "with ?ack=stored, after Kafka acknowledged a request waits this long for the sink group to commit its ticks before 503 pipeline.unavailable"),
+  SINK_FLUSH_ROWS: spec("5000", int(1, 1_000_000), "most ticks in one sink batch (one Redis pipeline, one COPY)"),
+  SINK_FLUSH_MS: spec("0", int(0, 60000), "0 = a sink writer that is free writes what is waiting at once (batches grow with the rate by themselves); > 0 = it waits up to this many ms for SINK_FLUSH_ROWS"),
   REDIS_RETENTION_MS: spec("86400000", int(0, 2 ** 40), "ZSET members older than this (by tick ts) are trimmed; 0 = keep"),
   REDIS_RETENTION_COUNT: spec("100000", int(0, 2 ** 31), "keep at most this many members per ZSET; 0 = no cap"),
   PG_RETENTION: spec("30 days", text, "TimescaleDB retention policy interval (only with the timescaledb extension)"),
   SINK_TABLE: spec("ticks", pgTable, "PostgreSQL table the sink writes (optionally schema.table); created at start"),
   SINK_PG_MODE: spec("direct", oneOf("direct", "staging"), "direct = COPY into the table, staging path on conflict; staging = always COPY to a temp table + INSERT … ON CONFLICT DO NOTHING"),
-  SINK_CONCURRENCY: spec("1", int(1, 16), "sink batches written at once (Redis and PostgreSQL); offsets are still committed in batch order. 2 drains faster but resumes more slowly after a PostgreSQL outage"),
+  SINK_CONCURRENCY: spec("2", int(1, 16), "sink batches written at once (Redis and PostgreSQL); offsets are still committed in batch order"),
   SINK_BUFFER_ROWS: spec("20000", int(1, 10_000_000), "consumed records the sink holds unwritten before it stops fetching (backpressure)"),
   SINK_RETRY_MAX_MS: spec("2000", int(10, 600000), "cap of the sink's retry backoff while Redis/PostgreSQL/Kafka is down"),
   SINK_SESSION_TIMEOUT_MS: spec("10000", int(6000, 300000), "Kafka group session timeout of the sink: how long a dead sink (or one whose consumer restarted after a Kafka outage) holds its partitions before the group moves on"),
@@ -143,8 +145,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   // Bun's idle timeout also cuts a request still waiting for its answer: it must outlast the bounds
   // that answer first (the ack wait, the body read), or clients would see a reset instead of a 503/408.
   const idleMs = c.HTTP_IDLE_TIMEOUT_S * 1000;
-  if (idleMs <= c.KAFKA_ACK_TIMEOUT_MS + 1000 || idleMs <= c.BODY_TIMEOUT_MS + 1000) {
-    throw new EnvError("HTTP_IDLE_TIMEOUT_S", String(c.HTTP_IDLE_TIMEOUT_S), `more than (KAFKA_ACK_TIMEOUT_MS and BODY_TIMEOUT_MS) / 1000 + 1 seconds (${Math.ceil(Math.max(c.KAFKA_ACK_TIMEOUT_MS, c.BODY_TIMEOUT_MS) / 1000) + 2} or more)`);
+  const answerMs = c.KAFKA_ACK_TIMEOUT_MS + c.STORED_ACK_TIMEOUT_MS;
+  if (idleMs <= answerMs + 1000 || idleMs <= c.BODY_TIMEOUT_MS + 1000) {
+    throw new EnvError("HTTP_IDLE_TIMEOUT_S", String(c.HTTP_IDLE_TIMEOUT_S), `more than (KAFKA_ACK_TIMEOUT_MS + STORED_ACK_TIMEOUT_MS, and BODY_TIMEOUT_MS) / 1000 + 1 seconds (${Math.ceil(Math.max(answerMs, c.BODY_TIMEOUT_MS) / 1000) + 2} or more)`);
   }
   return c;
 }

@@ -67,9 +67,7 @@ export const errors = {
       { supported: ["application/json", "application/msgpack", "application/x-msgpack", "application/x-ndjson"] },
     ),
   ackUnsupported: (value: string) =>
-    new IngestError(400, "ack.unsupported", value === "stored"
-      ? "ack=stored (answer once Redis and PostgreSQL hold the ticks) is not available in this version; the answer comes once Kafka holds them (ack=kafka, the default)"
-      : `ack=${JSON.stringify(value).slice(0, 40)} is not an acknowledgement level: use ack=kafka (the default)`, { supported: ["kafka"] }),
+    new IngestError(400, "ack.unsupported", `ack=${JSON.stringify(value).slice(0, 40)} is not an acknowledgement level: use ack=kafka (the default: answered once Kafka holds the ticks) or ack=stored (once Redis and PostgreSQL do)`, { supported: ["kafka", "stored"] }),
   /** A route this process's ROLE does not serve (`what`: "ingest", "validators", "a sink"). */
   disabled: (what: string, role: string) => new IngestError(404, "route.disabled", `${what} is not enabled in ROLE=${role}`),
   unauthorized: () => new IngestError(401, "auth.invalid_key", "missing or invalid API key (header x-api-key)"),
@@ -79,6 +77,18 @@ export const errors = {
     new IngestError(503, "pipeline.busy", `the pipeline cannot take this request now: ${reason}; none of its ticks were taken`, { reason }, retryAfter),
   unavailable: (reason: string, retryAfter = 1) =>
     new IngestError(503, "pipeline.unavailable", `${reason}; the request's ticks may not be stored: retry it`, { reason }, retryAfter),
+  /** The sink's lag passed SINK_MAX_LAG_MS: storage must catch up before more is taken. */
+  behind: (lagMs: number, maxLagMs: number) =>
+    new IngestError(
+      503,
+      "pipeline.behind",
+      `the sink is ${(lagMs / 1000).toFixed(1)} s behind (SINK_MAX_LAG_MS=${maxLagMs}); none of the request's ticks were taken`,
+      { lagMs: Math.round(lagMs), maxLagMs },
+      Math.min(30, Math.max(1, Math.ceil((lagMs - maxLagMs) / 1000))),
+    ),
+  /** ?ack=stored: Kafka holds the ticks, but the sink did not commit them within the bound. */
+  notStored: (reason: string) =>
+    new IngestError(503, "pipeline.unavailable", `${reason}; the ticks are in Kafka and the sink will store them when it can: a retry is stored once`, { reason, inKafka: true }, 1),
   shuttingDown: () =>
     new IngestError(503, "pipeline.shutting_down", "tickgate is shutting down; none of the request's ticks were taken", {}, 1),
 };

@@ -7,6 +7,7 @@ import { createApp } from "./http/app.ts";
 import { createProbes } from "./http/probes.ts";
 import { OpenSockets } from "./http/stream.ts";
 import { ValidatorPool } from "./ingest/pool.ts";
+import { SinkProgress } from "./ingest/sink-progress.ts";
 import { createKafka, ensureTopics } from "./kafka/client.ts";
 import { log } from "./log.ts";
 import { startSinkHost, type SinkHost } from "./sink/host.ts";
@@ -48,10 +49,18 @@ export async function main(env: Record<string, string | undefined> = process.env
   await retrying("create Kafka topics", () => ensureTopics(createKafka(config, "-admin"), [t.valid, t.rejected, t.dlq], config.KAFKA_PARTITIONS));
 
   let pool: ValidatorPool | null = null;
+  let progress: SinkProgress | null = null;
   if (ingest) {
+    // Read from Kafka in every role, so ?ack=stored and the lag bound work alike for a sink thread
+    // (ROLE=all) and for separate ROLE=sink processes.
+    progress = new SinkProgress(createKafka(config, "-progress"), {
+      group: config.SINK_GROUP, topic: t.valid, maxLagMs: config.SINK_MAX_LAG_MS, sinkKnown: config.ROLE === "all",
+    });
+    progress.start();
     pool = new ValidatorPool({
       config,
       checksConfig,
+      progress,
       onWorkerExit: (index, reason) => log.warn("validator worker died; restarting it", { worker: index, reason }),
     });
     await pool.start().catch((err) => fatal("validator workers did not start", err));
@@ -75,7 +84,7 @@ export async function main(env: Record<string, string | undefined> = process.env
   const probes = createProbes(config, { pool, sinkReady: sink ? () => sink!.ready() : undefined, stopping: () => stopping });
   const sockets = new OpenSockets();
   const { app, websocket } = createApp({
-    config, pool, probes, reloadChecks,
+    config, pool, progress, probes, reloadChecks,
     sinkMetrics: sink ? () => sink!.metricsText() : undefined,
     sinkStats: sink ? () => sink!.stats() : undefined,
     restartSink: sink ? (hard) => sink!.restart(hard) : undefined,
@@ -113,6 +122,7 @@ export async function main(env: Record<string, string | undefined> = process.env
     await Promise.race([closing, Bun.sleep(500)]);
     await app.server?.stop(true);
     await sinkStopped;
+    await progress?.stop();
     await probes.close();
     clearTimeout(hardStop);
     log.info("stopped");

@@ -8,7 +8,7 @@
 import * as Comlink from "comlink";
 import { Unpackr } from "msgpackr";
 import { workerData } from "node:worker_threads";
-import type { Producer } from "kafkajs";
+import type { Producer, RecordMetadata, TopicMessages } from "kafkajs";
 import { CHECKS, loadChecksConfig, routingKey, Validator } from "../src/checks/index.ts";
 import { topics } from "../src/config.ts";
 import { cachedKeyPartitioner, compressionType, createKafka } from "../src/kafka/client.ts";
@@ -189,17 +189,20 @@ async function connectWithRetry() {
  */
 async function send(): Promise<void> {
   let answered = false;
+  lastOffsets.clear();
   const delivered = await deliver(batch, {
     send: async (topicMessages) => {
       stats.sends++;
       const t0 = performance.now();
+      let acked: RecordMetadata[];
       try {
-        await producer.sendBatch({ topicMessages, acks: -1, compression: compressionType[config.KAFKA_COMPRESSION] });
+        acked = await producer.sendBatch({ topicMessages, acks: -1, compression: compressionType[config.KAFKA_COMPRESSION] });
       } catch (err) {
         stats.failures++;
         throw err;
       }
       produceLatency.observe((performance.now() - t0) / 1000);
+      noteOffsets(topicMessages, acked);
     },
     onRetry: (err) => {
       Atomics.store(status, STATUS_KAFKA, KAFKA_DOWN);
@@ -225,8 +228,49 @@ async function send(): Promise<void> {
   });
   if (!delivered) return;
   stats.records += batch.length;
+  offsetsOfCompletions();
   Atomics.store(status, STATUS_KAFKA, KAFKA_UP);
   if (!answered) writeCompletions();
+}
+
+// ---------------------------------------------------------------- where the valid ticks landed
+// Each completion says, per partition of `<prefix>.valid`, the last offset its batch wrote there, so
+// that ?ack=stored can wait until the sink group has committed past it (ingest/sink-progress.ts).
+// A request's own ticks sit at or before that offset, so waiting for it is never too early.
+
+/** partition → last offset written in this batch's acknowledged sends. */
+const lastOffsets = new Map<number, number>();
+
+function noteOffsets(topicMessages: TopicMessages[], acked: RecordMetadata[]) {
+  const counts = new Map<number, number>();
+  for (const tm of topicMessages) {
+    if (tm.topic !== topic.valid) continue;
+    for (const m of tm.messages) counts.set(m.partition!, (counts.get(m.partition!) ?? 0) + 1);
+  }
+  for (const r of acked) {
+    if (r.topicName !== topic.valid) continue;
+    const last = Number(r.baseOffset) + (counts.get(r.partition) ?? 1) - 1;
+    if (last > (lastOffsets.get(r.partition) ?? -1)) lastOffsets.set(r.partition, last);
+  }
+}
+
+function offsetsOfCompletions() {
+  const byCompletion = new Map<Completion, Set<number>>();
+  for (const r of batch) {
+    if (r.topic !== topic.valid || r.message.partition === undefined) continue;
+    let set = byCompletion.get(r.origin.completion);
+    if (!set) byCompletion.set(r.origin.completion, (set = new Set()));
+    set.add(r.message.partition);
+  }
+  for (const [c, partitions] of byCompletion) {
+    const o: number[] = [];
+    for (const p of partitions) {
+      const last = lastOffsets.get(p);
+      if (last !== undefined) o.push(p, last);
+    }
+    if (o.length) c.o = o;
+  }
+  lastOffsets.clear();
 }
 
 /** Kafka refused `record` for good: the tick becomes a reject (record.refused), sent as a digest. */

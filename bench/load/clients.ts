@@ -18,6 +18,8 @@ export interface DriveContext {
   probe: Probe | null;
   /** ws: frames in flight per connection */
   window: number;
+  /** ?ack= of every request / socket */
+  ack: "kafka" | "stored";
   timeoutMs: number;
 }
 
@@ -55,7 +57,7 @@ function fail(ctx: DriveContext, b: Batch, t1: number, status: string, detail: s
 async function httpConnection(ctx: DriveContext, c: number) {
   const src = ctx.sources[c];
   const kind = ctx.mode === "ndjson" ? "ndjson" : ctx.format;
-  const url = `${ctx.url}/v1/ticks`;
+  const url = `${ctx.url}/v1/ticks${ctx.ack === "stored" ? "?ack=stored" : ""}`;
   const headers = { "content-type": CONTENT_TYPE[kind] };
   for (;;) {
     const slot = ctx.schedule.claim();
@@ -71,7 +73,8 @@ async function httpConnection(ctx: DriveContext, c: number) {
       const text = await res.text();
       const t1 = performance.now();
       if (res.status === 200) settle(ctx, b, t0, t1, JSON.parse(text));
-      else fail(ctx, b, t1, String(res.status), text);
+      // A 503 of ?ack=stored whose ticks are in Kafka was taken: not "refused", its fate is the sink's.
+      else fail(ctx, b, t1, res.status === 503 && text.includes('"inKafka":true') ? "503 in Kafka" : String(res.status), text);
     } catch (err) {
       fail(ctx, b, performance.now(), "error", String((err as Error)?.message ?? err));
     }
@@ -80,7 +83,7 @@ async function httpConnection(ctx: DriveContext, c: number) {
 
 async function wsConnection(ctx: DriveContext, c: number) {
   const src = ctx.sources[c];
-  const ws = new WebSocket(ctx.url.replace(/^http/, "ws") + "/v1/stream");
+  const ws = new WebSocket(ctx.url.replace(/^http/, "ws") + "/v1/stream" + (ctx.ack === "stored" ? "?ack=stored" : ""));
   ws.binaryType = "arraybuffer";
   await new Promise<void>((resolve, reject) => {
     ws.onopen = () => resolve();

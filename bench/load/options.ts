@@ -37,6 +37,8 @@ export interface Options {
   seed: number;
   progress: boolean;
   profile: boolean;
+  /** ?ack= of every request: kafka (the default) or stored */
+  ack: "kafka" | "stored";
   /** extra environment of the server child, KEY=VALUE */
   env: Record<string, string>;
   producers: number | null;
@@ -61,6 +63,7 @@ export const FLAGS: FlagTable<Options> = {
   url: flag("url", null, str, "use a running server instead of starting one (loss account needs --prefix)"),
   prefix: flag("prefix", null, str, "TOPIC_PREFIX of the server given with --url"),
   window: flag("window", "2", int(1, 64), "ws: frames in flight per connection"),
+  ack: flag("ack", "kafka", oneOf("kafka", "stored"), "?ack= of every request (compare also runs an ack=stored step at --compare-rate)"),
   "compare-rate": flag("compareRate", "2000", num(1), "compare: the common offered rate of the latency comparison, ticks/s"),
   low: flag("low", "100", num(0), "burst: the low rate, ticks/s"),
   phase: flag("phase", "2", num(0.1), "burst: seconds per high / low phase"),

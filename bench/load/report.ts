@@ -32,7 +32,7 @@ export function markdown(res: LoadResult): string {
   L.push(`## load: ${res.scenario}`, "");
   L.push(`\`${res.command}\` — ${res.startedAt}, ${res.machine.cpus} × ${res.machine.model}, Bun ${res.machine.bun}, ${res.machine.os}, load average at start ${res.machine.loadAvgAtStart.map((x) => x.toFixed(2)).join(" ")}`, "");
   L.push("CPU columns: % of one vCPU over the step; machine busy: % of all vCPUs, everyone's work included.", "");
-  L.push("| run | offered ticks/s | achieved ticks/s | end-to-end ticks/s | ack p50 / p95 / p99 / max ms | POST→Redis p50 / p95 / p99 ms | POST→PostgreSQL p50 / p95 / p99 ms | CPU server / load tool / Kafka / Redis / PG, machine busy | loss account |");
+  L.push("| run | offered ticks/s | achieved ticks/s | stored ticks/s | ack p50 / p95 / p99 / max ms | POST→Redis p50 / p95 / p99 ms | POST→PostgreSQL p50 / p95 / p99 ms | CPU server / load tool / Kafka / Redis / PG, machine busy | loss account |");
   L.push("|---|---:|---:|---:|---|---|---|---|---|");
   for (const r of res.runs) {
     if (isCeiling(r)) {
@@ -44,7 +44,7 @@ export function markdown(res: LoadResult): string {
       const k = st.cpu.stackPct;
       const cpu = `${st.cpu.serverPct ?? "–"} / ${st.cpu.loadToolPct} / ${k.kafka ?? "–"} / ${k.redis ?? "–"} / ${k.postgres ?? "–"} %, ${st.cpu.machineBusyPct ?? "–"} %`;
       L.push(
-        `| ${name(r)}${r.steps.length > 1 ? ` ${st.label}` : ""} | ${n(st.offered)}${st.profile === `${st.targetRate} ticks/s` ? ` (of ${n(st.targetRate)})` : st.targetRate ? ` (${st.profile})` : " (max)"} | ${n(st.achieved)} | ${r.steps.length === 1 ? n(r.endToEndTicksPerS) : "–"} | ${lat(st.ack)} | ${e?.redis ? lat(e.redis) : "–"} | ${e?.pg ? lat(e.pg) : "–"} | ${cpu} | ${r.steps.length === 1 ? (r.account.balanced ? "balanced" : "**off**") : ""} |`,
+        `| ${name(r)}${r.steps.length > 1 ? ` ${st.label}` : ""} | ${n(st.offered)}${st.profile === `${st.targetRate} ticks/s` ? ` (of ${n(st.targetRate)})` : st.targetRate ? ` (${st.profile})` : " (max)"} | ${n(st.achieved)} | ${n(st.stored ?? (r.steps.length === 1 ? r.endToEndTicksPerS : null))} | ${lat(st.ack)} | ${e?.redis ? lat(e.redis) : "–"} | ${e?.pg ? lat(e.pg) : "–"} | ${cpu} | ${r.steps.length === 1 ? (r.account.balanced ? "balanced" : "**off**") : ""} |`,
       );
     }
   }

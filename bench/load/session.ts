@@ -22,6 +22,8 @@ import { exchangesOf, runId, TickSource } from "./ticks.ts";
 
 export interface StepResult {
   label: string;
+  /** the ?ack= of the step's requests */
+  ackLevel: "kafka" | "stored";
   /** a warm-up step: in the loss account, not in the figures */
   warmup: boolean;
   profile: string;
@@ -32,6 +34,13 @@ export interface StepResult {
   offered: number;
   /** ticks/s answered 200 (accepted + rejected), over the span from the first send to the last answer */
   achieved: number;
+  /** performance.now() of the step's first send */
+  firstSendAt: number;
+  /**
+   * ticks/s stored (S): the step's accepted ticks over its first send → the last of them in Redis and
+   * PostgreSQL. Known for the session's last step (the sink's catch-up after it is its own); null otherwise.
+   */
+  stored: number | null;
   ack: LatencySummary;
   ackMean: number | null;
   totals: Totals;
@@ -113,7 +122,7 @@ export async function openSession(opts: Options, kind: "tickgate" | "baseline", 
   return { opts, sut, id, sources, exchanges, stores, probe, steps: [], firstSend: Infinity, lastAnswer: 0, kafka, redis, sql };
 }
 
-export async function runStep(s: Session, label: string, profile: Profile, durationS: number, targetRate: number, warmup = false): Promise<StepResult> {
+export async function runStep(s: Session, label: string, profile: Profile, durationS: number, targetRate: number, warmup = false, ack = s.opts.ack): Promise<StepResult> {
   const o = s.opts;
   const start = performance.now() + 5;
   const recorder = new Recorder(start);
@@ -125,7 +134,7 @@ export async function runStep(s: Session, label: string, profile: Profile, durat
   try {
     await drive({
       url: s.sut.url, mode: o.mode, format: o.format, sources: s.sources, schedule, recorder, probe: warmup ? null : s.probe,
-      window: o.window, timeoutMs: 60_000,
+      window: o.window, timeoutMs: 60_000, ack,
     });
   } finally {
     stopBar();
@@ -140,12 +149,15 @@ export async function runStep(s: Session, label: string, profile: Profile, durat
   s.lastAnswer = Math.max(s.lastAnswer, recorder.lastAnswer);
   const step: StepResult = {
     label,
+    ackLevel: ack,
     warmup,
     profile: profile.describe,
     durationS,
     targetRate,
     offered: Math.round(t.sent / durationS),
     achieved: span > 0 ? Math.round((t.accepted + t.rejected) / Math.max(span, durationS)) : 0,
+    firstSendAt: recorder.firstSend,
+    stored: null,
     ack: recorder.ack(),
     ackMean: round(recorder.latency.mean()),
     totals: t,
@@ -183,6 +195,10 @@ export async function closeSession(s: Session): Promise<RunResult> {
     });
     const measuredAccepted = s.steps.reduce((n, st) => n + (st.warmup ? 0 : st.totals.accepted), 0);
     const sinkDone = acc.sinkCatchUpMs !== null ? s.lastAnswer + acc.sinkCatchUpMs : null;
+    const last = s.steps[s.steps.length - 1];
+    if (last && !last.warmup && s.sut.sink && sinkDone !== null && acc.balanced) {
+      last.stored = Math.round(last.totals.accepted / ((sinkDone - last.firstSendAt) / 1000));
+    }
     return {
       target: s.sut.kind,
       runId: s.id,

@@ -6,10 +6,11 @@ import { CHECKS } from "../checks/index.ts";
 import type { Config } from "../config.ts";
 import { errors } from "../errors.ts";
 import type { TickResult, ValidatorPool } from "../ingest/pool.ts";
+import type { SinkProgress } from "../ingest/sink-progress.ts";
 import { Registry } from "../metrics.ts";
 import { Admission } from "./admission.ts";
 import { createAuth } from "./auth.ts";
-import { ingestRequest } from "./ingest.ts";
+import { ackOf, ingestRequest } from "./ingest.ts";
 import type { Probes } from "./probes.ts";
 import { errorResponse, json } from "./respond.ts";
 import { createStream, type OpenSockets } from "./stream.ts";
@@ -17,6 +18,8 @@ import { createStream, type OpenSockets } from "./stream.ts";
 export interface AppDeps {
   config: Config;
   pool: ValidatorPool | null;
+  /** The sink group's progress as read from Kafka (with the pool: ROLE=all and ROLE=ingest). */
+  progress?: SinkProgress | null;
   probes: Probes;
   /** Extra Prometheus text (the sink's metrics), when this process runs a sink. */
   sinkMetrics?: () => Promise<string>;
@@ -35,13 +38,13 @@ export function createApp(deps: AppDeps) {
   const registry = new Registry();
   const requests = registry.counter("tickgate_http_requests_total", "HTTP requests and WebSocket frames by route and status");
   const ticks = registry.counter("tickgate_ticks_total", "ticks answered, by outcome (accepted includes flagged)");
-  const ackLatency = registry.histogram("tickgate_request_ack_seconds", "time from receipt to the answer (after Kafka acks), by route");
+  const ackLatency = registry.histogram("tickgate_request_ack_seconds", "time from receipt to the answer, by route and acknowledgement level (kafka, stored)");
   const wsClosed = registry.counter("tickgate_ws_closed_by_server_total", "WebSocket connections tickgate closed, by reason");
   const auth = createAuth(config);
 
-  const observe = (route: string, status: number, started: number, result?: TickResult) => {
+  const observe = (route: string, status: number, started: number, result?: TickResult, ack = "kafka") => {
     requests.inc({ route, status: String(status) });
-    ackLatency.observe((performance.now() - started) / 1000, { route });
+    ackLatency.observe((performance.now() - started) / 1000, { route, ack });
     if (result) {
       ticks.inc({ outcome: "accepted" }, result.accepted);
       ticks.inc({ outcome: "rejected" }, result.rejected);
@@ -64,7 +67,7 @@ export function createApp(deps: AppDeps) {
 
   const stream = createStream({
     config, pool, auth, sockets,
-    observe: (status, started, result) => observe("/v1/stream", status, started, result),
+    observe: (status, started, result, ack) => observe("/v1/stream", status, started, result, ack),
     closedByServer: (reason) => wsClosed.inc({ reason }),
   });
 
@@ -80,6 +83,7 @@ export function createApp(deps: AppDeps) {
       "/v1/ticks",
       async ({ request }) => {
         const started = performance.now();
+        let ack = "kafka";
         try {
           admission.enterRequest();
         } catch (err) {
@@ -88,12 +92,13 @@ export function createApp(deps: AppDeps) {
         }
         try {
           if (!auth.allows(request.headers)) throw errors.unauthorized();
-          const result = await ingestRequest(request, needPool(), config, admission);
-          observe("/v1/ticks", 200, started, result);
+          ack = ackOf(request.url);
+          const result = await ingestRequest(request, needPool(), config, admission, ack as "kafka" | "stored");
+          observe("/v1/ticks", 200, started, result, ack);
           return json(200, result);
         } catch (err) {
           const res = errorResponse(err);
-          observe("/v1/ticks", res.status, started);
+          observe("/v1/ticks", res.status, started, undefined, ack);
           return res;
         } finally {
           admission.leaveRequest();
@@ -147,11 +152,12 @@ export function createApp(deps: AppDeps) {
       bodyBytesHeld: admission.bodyBytes,
       openWebSockets: sockets.size,
       workerRestarts: pool?.restarts() ?? 0,
+      pipeline: deps.progress ? pipelineStats(deps.progress, config) : null,
       sink: deps.sinkStats ? await deps.sinkStats() : null,
     })))
     .get("/metrics", async ({ request }) => {
       if (!config.METRICS_PUBLIC && !auth.allows(request.headers)) return errorResponse(errors.unauthorized());
-      const text = registry.text() + connectionMetrics(admission, sockets.size) + (pool ? await poolMetrics(pool) : "") + (deps.sinkMetrics ? await deps.sinkMetrics() : "");
+      const text = registry.text() + connectionMetrics(admission, sockets.size) + (pool ? await poolMetrics(pool) : "") + (deps.progress ? progressMetrics(deps.progress, config) : "") + (deps.sinkMetrics ? await deps.sinkMetrics() : "");
       return new Response(text, { headers: { "content-type": "text/plain; version=0.0.4" } });
     })
     .onError(({ code, error, request }) => {
@@ -170,6 +176,32 @@ function connectionMetrics(admission: Admission, sockets: number): string {
   const refused = registry.counter("tickgate_requests_refused_total", "requests refused at the door (503 pipeline.busy), by the bound they hit");
   for (const [bound, n] of Object.entries(admission.refused)) refused.inc({ bound }, n);
   registry.gauge("tickgate_websockets_open", "open WebSocket connections").set({}, sockets);
+  return registry.text();
+}
+
+/** The storage half as ingest sees it: the sink group's lag, and the bound that turns it into 503s. */
+function pipelineStats(progress: SinkProgress, config: Config) {
+  const lag = progress.lag();
+  return {
+    sinkGroup: config.SINK_GROUP,
+    lag: { records: lag.records, seconds: Number(lag.seconds.toFixed(3)), byPartition: lag.byPartition },
+    lagKnown: lag.known,
+    sinkSeen: lag.sinkSeen,
+    maxLagMs: config.SINK_MAX_LAG_MS,
+    behind: progress.behind() > 0,
+    storedAckWaiting: progress.waiting(),
+    error: progress.error(),
+  };
+}
+
+function progressMetrics(progress: SinkProgress, config: Config): string {
+  const registry = new Registry();
+  const lag = progress.lag();
+  const g = { group: config.SINK_GROUP };
+  registry.gauge("tickgate_pipeline_lag_records", "records in the valid topic the sink group has not committed (Redis and PostgreSQL do not hold them yet)").set(g, lag.records);
+  registry.gauge("tickgate_pipeline_lag_seconds", "age of the oldest accepted tick the sink group has not committed").set(g, lag.seconds);
+  registry.gauge("tickgate_pipeline_behind", "1 while the lag passes SINK_MAX_LAG_MS and ingest answers 503 pipeline.behind").set(g, progress.behind() > 0 ? 1 : 0);
+  registry.gauge("tickgate_stored_ack_waiting", "?ack=stored requests Kafka acknowledged that wait for the sink").set({}, progress.waiting());
   return registry.text();
 }
 

@@ -3,7 +3,7 @@
 import type { Config } from "../config.ts";
 import { errors, IngestError } from "../errors.ts";
 import { bodyKind, decodeBody, decodeJson, decodeMsgpack, readChunk, readNdjson, type ChunkReader } from "../ingest/decode.ts";
-import type { TickResult, ValidatorPool } from "../ingest/pool.ts";
+import type { Ack, TickResult, ValidatorPool } from "../ingest/pool.ts";
 import type { Admission } from "./admission.ts";
 
 /** Receive time in µs since the epoch (sub-ms precision from the monotonic clock). */
@@ -48,31 +48,33 @@ export async function readLimited(request: Request, limit: number, timeoutMs: nu
 }
 
 /**
- * The `?ack=` of a request: only "kafka" (the default) is served. Refusing "stored" loudly is better
- * than answering it as if the ticks were stored when only Kafka has them.
+ * The `?ack=` of a request: "kafka" (the default) answers once Kafka holds the accepted ticks,
+ * "stored" once the sink group committed them (Redis and PostgreSQL hold them). Anything else is a 400.
  */
-export function checkAck(url: string): void {
+export function ackOf(url: string): Ack {
   const q = url.indexOf("?");
-  if (q === -1) return;
+  if (q === -1) return "kafka";
   const ack = new URLSearchParams(url.slice(q + 1)).get("ack");
-  if (ack !== null && ack !== "kafka") throw errors.ackUnsupported(ack);
+  if (ack === null || ack === "kafka") return "kafka";
+  if (ack === "stored") return "stored";
+  throw errors.ackUnsupported(ack);
 }
 
-export async function ingestRequest(request: Request, pool: ValidatorPool, config: Config, admission: Admission): Promise<TickResult> {
+export async function ingestRequest(request: Request, pool: ValidatorPool, config: Config, admission: Admission, ack: Ack = "kafka"): Promise<TickResult> {
   const recvTs = nowUs();
-  checkAck(request.url);
   const kind = bodyKind(request.headers.get("content-type"));
+  pool.checkBehind();
   if (kind === "ndjson") {
     admission.openStream();
     try {
-      return await ingestNdjson(request, pool, config, recvTs);
+      return await ingestNdjson(request, pool, config, recvTs, ack);
     } finally {
       admission.closeStream();
     }
   }
   const { bytes, held } = await readLimited(request, config.BODY_LIMIT_BYTES, config.BODY_TIMEOUT_MS, admission);
   try {
-    return pool.submit(decodeBody(kind, bytes, config.MAX_TICKS_PER_REQUEST), recvTs);
+    return pool.submit(decodeBody(kind, bytes, config.MAX_TICKS_PER_REQUEST), recvTs, ack);
   } finally {
     admission.giveBody(held); // the ticks are in the rings (or refused): the body is no longer needed
   }
@@ -84,9 +86,9 @@ export async function ingestRequest(request: Request, pool: ValidatorPool, confi
  * If the stream fails after some ticks were taken, the answer (code stream.partial) says how many,
  * after waiting for Kafka's acknowledgement of those.
  */
-async function ingestNdjson(request: Request, pool: ValidatorPool, config: Config, recvTs: number): Promise<TickResult> {
+async function ingestNdjson(request: Request, pool: ValidatorPool, config: Config, recvTs: number, ack: Ack): Promise<TickResult> {
   if (!request.body) throw errors.empty();
-  const p = pool.begin();
+  const p = pool.begin(ack);
   let failure: unknown;
   try {
     for await (const lines of readNdjson(request.body, {
@@ -126,20 +128,22 @@ async function addWaiting(
     try {
       return pool.add(p, values, base, recvTs, unreadable);
     } catch (err) {
-      if (!(err instanceof IngestError && err.code === "pipeline.full") || Date.now() >= deadline) throw err;
+      // A full queue or a sink catching up passes; the stream waits (bounded) rather than failing midway.
+      if (!(err instanceof IngestError && (err.code === "pipeline.full" || err.code === "pipeline.behind")) || Date.now() >= deadline) throw err;
       await Bun.sleep(delay);
     }
   }
 }
 
 /** One WebSocket frame, as Bun handed it over: text is JSON, binary is MessagePack. */
-export function ingestFrame(message: string | Uint8Array, pool: ValidatorPool, config: Config): Promise<TickResult> {
+export function ingestFrame(message: string | Uint8Array, pool: ValidatorPool, config: Config, ack: Ack = "kafka"): Promise<TickResult> {
   const recvTs = nowUs();
   try {
+    pool.checkBehind();
     const ticks = typeof message === "string"
       ? decodeJson(message, config.MAX_TICKS_PER_REQUEST, "frame")
       : decodeMsgpack(message, config.MAX_TICKS_PER_REQUEST, "frame");
-    return pool.submit(ticks, recvTs);
+    return pool.submit(ticks, recvTs, ack);
   } catch (err) {
     return Promise.reject(err);
   }

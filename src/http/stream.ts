@@ -7,13 +7,15 @@
 import type { Server, ServerWebSocket, WebSocketHandler } from "bun";
 import type { Config } from "../config.ts";
 import { errors, IngestError } from "../errors.ts";
-import type { TickResult, ValidatorPool } from "../ingest/pool.ts";
+import type { Ack, TickResult, ValidatorPool } from "../ingest/pool.ts";
 import type { Auth } from "./auth.ts";
-import { checkAck, ingestFrame } from "./ingest.ts";
+import { ackOf, ingestFrame } from "./ingest.ts";
 import { errorResponse } from "./respond.ts";
 
 /** Per socket: frames counted from 1, answers chained in frame order. */
 export interface Connection {
+  /** The socket's ?ack=, for every frame. */
+  ack: Ack;
   frame: number;
   unanswered: number;
   tail: Promise<unknown>;
@@ -47,7 +49,7 @@ export interface StreamDeps {
   auth: Auth;
   sockets: OpenSockets;
   /** Counts a frame's answer (status, latency, ticks by outcome). */
-  observe(status: number, started: number, result?: TickResult): void;
+  observe(status: number, started: number, result: TickResult | undefined, ack: Ack): void;
   /** Counts a socket the server closed or refused, by reason. */
   closedByServer(reason: string): void;
 }
@@ -83,11 +85,11 @@ export function createStream(d: StreamDeps) {
       }
       conn.unanswered++;
       const started = performance.now();
-      const answer = ingestFrame(message, d.pool, config).then(
-        (result) => (d.observe(200, started, result), { ...result, frame }),
+      const answer = ingestFrame(message, d.pool, config, conn.ack).then(
+        (result) => (d.observe(200, started, result, conn.ack), { ...result, frame }),
         (err) => {
           const e = err instanceof IngestError ? err : errors.malformed(String(err?.message ?? err));
-          d.observe(e.status, started);
+          d.observe(e.status, started, undefined, conn.ack);
           return { ...e.toJSON(), status: e.status, frame };
         },
       );
@@ -113,8 +115,9 @@ export function createStream(d: StreamDeps) {
   function upgrade(request: Request, server: Server<Connection> | null | undefined): Response | undefined {
     if (!d.pool) return errorResponse(errors.disabled("ingest", config.ROLE));
     if (!d.auth.allows(request.headers, request.url)) return errorResponse(errors.unauthorized());
+    let ack: Ack;
     try {
-      checkAck(request.url);
+      ack = ackOf(request.url);
     } catch (e) {
       return errorResponse(e);
     }
@@ -122,7 +125,7 @@ export function createStream(d: StreamDeps) {
       d.closedByServer("websockets");
       return errorResponse(errors.busy(`more than ${config.WS_MAX_CONNECTIONS} WebSocket connections (WS_MAX_CONNECTIONS)`));
     }
-    const data: Connection = { frame: 0, unanswered: 0, tail: Promise.resolve(), closed: false };
+    const data: Connection = { ack, frame: 0, unanswered: 0, tail: Promise.resolve(), closed: false };
     if (server?.upgrade(request, { data })) return undefined;
     return errorResponse(errors.malformed("GET /v1/stream is a WebSocket: send an upgrade request"));
   }

@@ -11,6 +11,7 @@ import { Ring } from "../ring/index.ts";
 import { within } from "../within.ts";
 import { Enqueuer } from "./enqueue.ts";
 import type { Completion } from "./records.ts";
+import type { SinkProgress } from "./sink-progress.ts";
 import {
   KAFKA_CONNECTING, KAFKA_DOWN, KAFKA_UP, STATUS_BEAT, STATUS_KAFKA, STATUS_SLOTS, type ValidatorApi, type WorkerInit,
 } from "../../workers/validator-api.ts";
@@ -36,8 +37,16 @@ export interface WorkerState {
   restarts: number;
 }
 
+/** When a request is answered: once Kafka holds its ticks (the default), or once the sink stored them too. */
+export type Ack = "kafka" | "stored";
+
 export interface Pending {
   id: number;
+  ack: Ack;
+  /** Receive time (ms since the epoch) of its first ticks: the age the sink's lag is measured from. */
+  recvMs: number;
+  /** partition → the last offset in `<prefix>.valid` its accepted ticks were written at or before. */
+  offsets: Map<number, number>;
   added: number;
   completed: number;
   flagged: number;
@@ -80,6 +89,8 @@ function beatAge(slot: Slot): number {
 export interface PoolOptions {
   config: Config;
   checksConfig: unknown;
+  /** The sink group's progress: what ?ack=stored waits for, and the lag behind 503 pipeline.behind. */
+  progress?: SinkProgress | null;
   /** Called after a worker died, with its index and why. */
   onWorkerExit?: (index: number, reason: string) => void;
 }
@@ -95,6 +106,8 @@ export class ValidatorPool {
   private slots: Slot[] = [];
   private pending = new Map<number, Pending>();
   private nextId = 1;
+  /** Requests Kafka acknowledged that wait for the sink (?ack=stored). */
+  private storing = 0;
   private closing = false;
   private readonly unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
   private readonly enqueuer: Enqueuer;
@@ -178,8 +191,10 @@ export class ValidatorPool {
     if (left > 0) slot.inflight.set(c.r, left);
     else slot.inflight.delete(c.r);
     const p = this.pending.get(c.r);
+    if (c.o) this.opts.progress?.produced(c.o, p ? p.recvMs : Date.now());
     if (!p) return; // already answered (timed out or failed)
     if (c.e) return this.fail(p.id, errors.unavailable(c.e));
+    if (c.o) for (let i = 0; i < c.o.length; i += 2) p.offsets.set(c.o[i]!, Math.max(c.o[i + 1]!, p.offsets.get(c.o[i]!) ?? -1));
     p.completed += c.n;
     p.flagged += c.f;
     for (const j of c.j) this.noteReject(p, j);
@@ -202,7 +217,7 @@ export class ValidatorPool {
   }
 
   /** Starts a request. Feed it with `add`, then `seal`; `promise` settles once Kafka acknowledged all. */
-  begin(): Pending {
+  begin(ack: Ack = "kafka"): Pending {
     if (this.closing) throw errors.shuttingDown();
     let resolve!: (r: TickResult) => void;
     let reject!: (e: Error) => void;
@@ -211,7 +226,7 @@ export class ValidatorPool {
     // hands the same promise to the caller, so the failure is still seen; it must not be unhandled.
     promise.catch(() => {});
     const p: Pending = {
-      id: this.nextId, added: 0, completed: 0, flagged: 0, rejected: 0, rejects: [], rejectsTruncated: false, rejectsByCode: {},
+      id: this.nextId, ack, recvMs: 0, offsets: new Map(), added: 0, completed: 0, flagged: 0, rejected: 0, rejects: [], rejectsTruncated: false, rejectsByCode: {},
       sealed: false, settled: false, timer: undefined, resolve, reject, promise,
     };
     this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1;
@@ -220,8 +235,8 @@ export class ValidatorPool {
   }
 
   /** A whole request at once: all of its ticks are taken, or none (503). */
-  async submit(values: unknown[], recvTs: number): Promise<TickResult> {
-    const p = this.begin();
+  async submit(values: unknown[], recvTs: number, ack: Ack = "kafka"): Promise<TickResult> {
+    const p = this.begin(ack);
     try {
       this.add(p, values, 0, recvTs);
     } catch (err) {
@@ -241,6 +256,7 @@ export class ValidatorPool {
   add(p: Pending, values: unknown[], baseIndex: number, recvTs: number, unreadable?: (string | undefined)[]): void {
     if (this.closing) throw errors.shuttingDown();
     if (p.settled) throw errors.unavailable("the request already failed");
+    this.checkBehind();
     const q = this.enqueuer;
     q.encode(p.id, values, baseIndex, recvTs, unreadable);
     // Reserve: single producer ⇒ the free room only grows between this check and the writes below.
@@ -259,7 +275,18 @@ export class ValidatorPool {
       const inflight = this.slots[w].inflight;
       inflight.set(p.id, (inflight.get(p.id) ?? 0) + q.records[w]);
     }
+    if (p.added === 0) p.recvMs = recvTs / 1000;
     p.added += values.length;
+  }
+
+  /**
+   * Throws 503 pipeline.behind while the sink's lag passes SINK_MAX_LAG_MS: nothing more is taken
+   * until it catches up, so the backlog cannot grow without end. The adapters call it before they
+   * read a body too, so a refusal costs no parsing.
+   */
+  checkBehind(): void {
+    const lagMs = this.opts.progress?.behind() ?? 0;
+    if (lagMs > 0) throw errors.behind(lagMs, this.opts.config.SINK_MAX_LAG_MS);
   }
 
   /** No more ticks for this request: it settles once every added tick is acknowledged. */
@@ -293,6 +320,17 @@ export class ValidatorPool {
     if (p.rejectsTruncated) {
       result.rejectsTruncated = true;
       result.rejectsByCode = p.rejectsByCode;
+    }
+    if (p.ack === "stored" && p.offsets.size > 0) {
+      // Kafka holds them; the answer waits until the sink group committed past them (Redis and PostgreSQL hold them).
+      const progress = this.opts.progress;
+      if (!progress) return p.reject(errors.notStored("this process does not follow a sink"));
+      this.storing++;
+      progress.stored(p.offsets, this.opts.config.STORED_ACK_TIMEOUT_MS).then(
+        () => p.resolve(result),
+        (err) => p.reject(errors.notStored((err as Error).message)),
+      ).finally(() => this.storing--);
+      return;
     }
     p.resolve(result);
   }
@@ -347,7 +385,7 @@ export class ValidatorPool {
   }
 
   inflightRequests(): number {
-    return this.pending.size;
+    return this.pending.size + this.storing;
   }
 
   // Control-plane calls to a worker that dies mid-call would never settle: each one is bounded.
@@ -371,7 +409,7 @@ export class ValidatorPool {
     this.closing = true;
     clearInterval(this.watchdog);
     const deadline = Date.now() + timeoutMs;
-    while (this.pending.size > 0 && Date.now() < deadline) await Bun.sleep(10);
+    while ((this.pending.size > 0 || this.storing > 0) && Date.now() < deadline) await Bun.sleep(10);
     const left = Math.max(100, deadline - Date.now());
     await Promise.race([
       Promise.all(this.slots.map((s) => (s.alive ? s.api.shutdown() : undefined))),

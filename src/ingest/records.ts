@@ -29,4 +29,6 @@ export interface Completion {
   j: [number, string[]][];
   /** set when these ticks could not be written to Kafka: the request fails with 503 */
   e?: string;
+  /** where the accepted ones went in `<prefix>.valid`: flat [partition, last offset of the batch there, …] */
+  o?: number[];
 }

@@ -24,7 +24,12 @@ describe("config", () => {
       WS_IDLE_TIMEOUT_S: 120, METRICS_PUBLIC: false, API_KEY_IN_QUERY: false,
     });
     expect(loadConfig({ METRICS_PUBLIC: "TRUE", API_KEY_IN_QUERY: "1" })).toMatchObject({ METRICS_PUBLIC: true, API_KEY_IN_QUERY: true });
-    expect(loadConfig({ KAFKA_ACK_TIMEOUT_MS: "20000", HTTP_IDLE_TIMEOUT_S: "22" }).HTTP_IDLE_TIMEOUT_S).toBe(22);
+    expect(loadConfig({ KAFKA_ACK_TIMEOUT_MS: "20000", STORED_ACK_TIMEOUT_MS: "500", HTTP_IDLE_TIMEOUT_S: "22" }).HTTP_IDLE_TIMEOUT_S).toBe(22);
+  });
+
+  test("the storage half's bounds: lag 2 s, ?ack=stored 10 s, adaptive sink flushing with two writers", () => {
+    expect(loadConfig({})).toMatchObject({ SINK_MAX_LAG_MS: 2000, STORED_ACK_TIMEOUT_MS: 10_000, SINK_FLUSH_MS: 0, SINK_FLUSH_ROWS: 5000, SINK_CONCURRENCY: 2 });
+    expect(loadConfig({ SINK_MAX_LAG_MS: "0" }).SINK_MAX_LAG_MS).toBe(0);
   });
 
   test("values are parsed", () => {
@@ -52,6 +57,10 @@ describe("config", () => {
     ["HTTP_IDLE_TIMEOUT_S", "256"],
     // Bun's idle timeout also cuts a request waiting for its answer: it must outlast the ack wait.
     ["HTTP_IDLE_TIMEOUT_S", "6"],
+    // …and the ?ack=stored wait after it (5 s + 10 s by default).
+    ["HTTP_IDLE_TIMEOUT_S", "16"],
+    ["SINK_MAX_LAG_MS", "-1"],
+    ["STORED_ACK_TIMEOUT_MS", "10"],
   ];
   for (const [name, value] of bad) {
     test(`a bad ${name} (${JSON.stringify(value)}) stops with an error naming it`, () => {

@@ -72,11 +72,15 @@ describe("malformed requests", () => {
     expect(after).toBe(before);
   });
 
-  test("?ack=stored is refused (400 ack.unsupported), not answered as if the ticks were stored", async () => {
-    for (const q of ["ack=stored", "ack=everything"]) {
+  test("an ?ack= that is no acknowledgement level is refused (400 ack.unsupported), on POST and on the WebSocket upgrade", async () => {
+    for (const q of ["ack=everything", "ack=STORED", "ack="]) {
       const res = await fetch(`${tg.url}/v1/ticks?${q}`, { method: "POST", body: goodJson(), headers: { "content-type": "application/json" } });
       expect(res.status).toBe(400);
-      expect(((await res.json()) as any).code).toBe("ack.unsupported");
+      const body = (await res.json()) as any;
+      expect(body.code).toBe("ack.unsupported");
+      expect(body.supported).toEqual(["kafka", "stored"]);
+      const up = await fetch(`${tg.url}/v1/stream?${q}`, { headers: { upgrade: "websocket", connection: "upgrade", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", "sec-websocket-version": "13" } });
+      expect(up.status).toBe(400);
     }
     const ok = await fetch(`${tg.url}/v1/ticks?ack=kafka`, { method: "POST", body: goodJson(), headers: { "content-type": "application/json" } });
     expect(ok.status).toBe(200);
