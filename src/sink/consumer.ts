@@ -5,8 +5,9 @@
 //
 // Why the buffer is dropped on GROUP_JOIN: after a rebalance kafkajs refetches every assigned
 // partition from its committed offset, so records still waiting here would arrive twice. Records
-// already being written are finished and committed (a commit only ever names written records, so
-// even a partition that moved to another member is at worst redelivered, never skipped).
+// already being written are finished, but committed only for the partitions still assigned here: a
+// partition that moved is its new owner's to commit (it rewrites from the committed offset, and the
+// writes are idempotent), and a late commit from here would move its offset back.
 import type { Consumer, EachBatchPayload, Kafka } from "kafkajs";
 import type { Batcher } from "./batcher.ts";
 import type { SinkStats } from "./metrics.ts";
@@ -87,6 +88,8 @@ export function createConsumer(o: ConsumerOptions) {
     for (const p of [...committed.keys()]) if (!assigned.includes(p)) committed.delete(p);
     // A partition that moved on is its new owner's to commit (it rewrites from the committed offset).
     for (const p of [...pending.keys()]) if (!assigned.includes(p)) pending.delete(p);
+    for (const p of [...committedByUs.keys()]) if (!assigned.includes(p)) committedByUs.delete(p);
+    owned = new Set(assigned);
     o.log(`joined group ${o.groupId} (generation ${generation}): partitions [${assigned.join(",")}]${dropped ? `, ${dropped} buffered records dropped (refetched)` : ""}`);
     notifySpace();
   });
@@ -158,6 +161,10 @@ export function createConsumer(o: ConsumerOptions) {
 
   async function commitNow(items: Consumed[]): Promise<void> {
     for (const c of items) {
+      // A batch fetched before a rebalance may finish writing after it: its partitions that moved
+      // are the new owner's to commit. Committing them here would move the new owner's offset back
+      // (the broker does not check who owns a partition), and its records would be read again.
+      if (!owned.has(c.partition)) continue;
       const next = Number(c.offset) + 1;
       if (next > (pending.get(c.partition) ?? -1)) pending.set(c.partition, next);
     }
@@ -180,6 +187,8 @@ export function createConsumer(o: ConsumerOptions) {
     }
   }
   const committedByUs = new Map<number, number>();
+  /** The partitions of the current assignment. */
+  let owned = new Set<number>();
 
   function lag() {
     let total = 0;
