@@ -4,11 +4,14 @@
 import { Packr, unpack } from "msgpackr";
 import { RECORD_VERSION, type Tick } from "../tick.ts";
 import { POISON, PoisonRecord } from "./errors.ts";
+import { decodeValid } from "./decode-valid.ts";
 
 /** A decoded, checked record: the normalised tick plus what ingest added. */
 export interface SinkTick extends Tick {
   recvTs: number | null;
   flags: string[];
+  /** The Redis member, when decodeValid could take it from the value's bytes (else memberOf packs it). */
+  member?: Buffer;
 }
 
 // useRecords: false → plain msgpack maps, so any msgpack reader can read a member; one Packr, reused:
@@ -18,6 +21,9 @@ const packr = new Packr({ useRecords: false });
 /** Decodes and checks one Kafka value. Throws PoisonRecord (never anything else) when it can't be stored. */
 export function decodeRecord(value: Buffer | Uint8Array | null): SinkTick {
   if (value === null || value.length === 0) throw poison(POISON.undecodable, "empty value");
+  // Ingest's own layout, read in one pass; anything else (or anything wrong) takes the general path below.
+  const fast = decodeValid(Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+  if (fast) return fast;
   let r: any;
   try {
     r = unpack(value);

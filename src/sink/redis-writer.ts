@@ -72,7 +72,7 @@ export function createRedisWriter(redis: Redis, opts: RedisWriterOptions) {
       let latest = idx[0];
       for (const i of idx) {
         const t = ticks[i];
-        args.push(scoreOf(t), memberOf(t));
+        args.push(scoreOf(t), t.member ?? memberOf(t));
         if (t.ts >= ticks[latest].ts) latest = i;
         if (t.ts > newest) newest = t.ts;
       }

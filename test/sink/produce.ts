@@ -3,7 +3,8 @@
 import { Partitioners, type Producer } from "kafkajs";
 import { createKafka } from "../../src/kafka/client.ts";
 import { pack } from "msgpackr";
-import { RECORD_VERSION, type ValidRecord } from "../../src/tick.ts";
+import { encodeValid } from "../../src/kafka/encode.ts";
+import { RECORD_VERSION, type Tick, type ValidRecord } from "../../src/tick.ts";
 import { prng } from "../helpers/prng.ts";
 
 export { prng };
@@ -69,9 +70,16 @@ export async function produceRaw(opts: ProduceOptions, messages: { key: string |
   }
 }
 
-/** Produces the records as ingest would: key `exchange:symbol`, value msgpack(record). */
-export async function produceRecords(opts: ProduceOptions, records: ValidRecord[], producer?: Producer) {
-  await produceRaw(opts, records.map((r) => ({ key: `${r.exchange}:${r.symbol}`, value: pack(r) })), producer);
+/**
+ * Produces the records as ingest does: key `exchange:symbol`, value in ingest's own layout
+ * (encodeValid, which the sink reads on its fast path); `layout: "msgpackr"` packs the record object
+ * instead (another producer's layout: the sink's general path).
+ */
+export async function produceRecords(opts: ProduceOptions & { layout?: "ingest" | "msgpackr" }, records: ValidRecord[], producer?: Producer) {
+  const value = opts.layout === "msgpackr"
+    ? (r: ValidRecord) => pack(r)
+    : ({ recvTs, flags, v, ...tick }: ValidRecord) => Buffer.from(encodeValid(tick as Tick, recvTs, flags));
+  await produceRaw(opts, records.map((r) => ({ key: `${r.exchange}:${r.symbol}`, value: value(r) })), producer);
 }
 
 /** makeTicks(n) + produceRecords: returns what was produced. */
