@@ -80,7 +80,7 @@ function str(): string | null {
     const c = b[i]!;
     if (c === 0 || c > 0x7f) return null; // NUL is refused; non-ASCII takes the general path
   }
-  const s = b.latin1Slice(pos, pos + n);
+  const s = b.toString("latin1", pos, pos + n);
   pos += n;
   return s;
 }
