@@ -48,7 +48,7 @@ export const bool: Parse = (raw, name) => {
  * its option is a map that starts empty and gains one entry per occurrence (the last one wins).
  */
 export const keyValue: Parse = (raw, name) => {
-  const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(raw);
+  const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(raw);
   if (!m) throw new Error(`--${name} wants KEY=VALUE, got ${JSON.stringify(raw)}`);
   return [m[1], m[2]];
 };
