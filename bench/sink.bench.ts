@@ -219,7 +219,7 @@ async function endToEnd(id: string): Promise<Row[]> {
   await produceRecords({ brokers: base.KAFKA_BROKERS, topic: t.valid, chunk: 5000 }, records);
   console.log(`\nend to end: ${N} records produced in ${((performance.now() - p0) / 1000).toFixed(1)} s; draining them through the sink:`);
   // Each variant: SINK_FLUSH_ROWS × SINK_CONCURRENCY × SINK_PG_MODE, the rest the defaults (adaptive flushing).
-  const variants = (process.env.SINK_BENCH_VARIANTS ?? "2000x1,5000x1,5000x2,5000x2s").split(",").map((v) => {
+  const variants = (process.env.SINK_BENCH_VARIANTS ?? "5000x1,5000x2,10000x1,10000x2,10000x2s").split(",").map((v) => {
     const m = /^(\d+)x(\d+)(s?)$/.exec(v.trim());
     if (!m) throw new Error(`SINK_BENCH_VARIANTS: ${v} is not ROWSxCONCURRENCY[s]`);
     return { flushRows: Number(m[1]), concurrency: Number(m[2]), mode: m[3] ? ("staging" as const) : ("direct" as const) };

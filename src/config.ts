@@ -112,7 +112,7 @@ export const ENV = {
   SINK_GROUP: spec("tickgate-sink", text, "Kafka consumer group of the sink"),
   SINK_MAX_LAG_MS: spec("2000", int(0, 3_600_000), "ingest answers 503 pipeline.behind (nothing taken) while the oldest accepted tick the sink group has not committed is older than this; 0 = off. ROLE=ingest applies it once the group has committed on the topic"),
   STORED_ACK_TIMEOUT_MS: spec("10000", int(100, 120000), "with ?ack=stored, after Kafka acknowledged a request waits this long for the sink group to commit its ticks before 503 pipeline.unavailable"),
-  SINK_FLUSH_ROWS: spec("5000", int(1, 1_000_000), "most ticks in one sink batch (one Redis pipeline, one COPY)"),
+  SINK_FLUSH_ROWS: spec("10000", int(1, 1_000_000), "most ticks in one sink batch (one Redis pipeline, one COPY)"),
   SINK_FLUSH_MS: spec("0", int(0, 60000), "0 = a sink writer that is free writes what is waiting at once (batches grow with the rate by themselves); > 0 = it waits up to this many ms for SINK_FLUSH_ROWS"),
   REDIS_RETENTION_MS: spec("86400000", int(0, 2 ** 40), "ZSET members older than this (by tick ts) are trimmed; 0 = keep"),
   REDIS_RETENTION_COUNT: spec("100000", int(0, 2 ** 31), "keep at most this many members per ZSET; 0 = no cap"),

@@ -27,6 +27,7 @@ export interface Options {
   window: number;
   low: number;
   compareRate: number;
+  compareBatch: number;
   phase: number;
   p99: number;
   step: number;
@@ -65,6 +66,7 @@ export const FLAGS: FlagTable<Options> = {
   window: flag("window", "2", int(1, 64), "ws: frames in flight per connection"),
   ack: flag("ack", "kafka", oneOf("kafka", "stored"), "?ack= of every request (compare also runs an ack=stored step at --compare-rate)"),
   "compare-rate": flag("compareRate", "2000", num(1), "compare: the common offered rate of the latency comparison, ticks/s"),
+  "compare-batch": flag("compareBatch", "20", int(1, 100_000), "compare: ticks per request in the latency steps (at 2000/s, 20 → 100 answers a second)"),
   low: flag("low", "100", num(0), "burst: the low rate, ticks/s"),
   phase: flag("phase", "2", num(0.1), "burst: seconds per high / low phase"),
   p99: flag("p99", "10", num(0.01), "capacity: bound on ack p99, ms"),

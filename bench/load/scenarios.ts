@@ -106,15 +106,18 @@ export async function runScenario(o: Options): Promise<ScenarioResult> {
       return capacity(o);
     case "compare": {
       // Each target twice: at one common offered rate both sustain (latency side by side), then as
-      // fast as it answers (throughput). The baseline speaks HTTP JSON / MessagePack only.
-      const latS = Math.max(5, Math.round(o.duration / 3));
+      // fast as it answers (throughput). The baseline speaks HTTP JSON / MessagePack only. The
+      // latency steps send --compare-batch ticks a request, so that their p99 rests on hundreds of
+      // answers (2000 ticks/s in batches of 500 would be 4 a second).
+      const latS = Math.max(10, Math.round(o.duration / 2));
+      const lb = o.compareBatch;
       const steps = async (kind: "tickgate" | "baseline", oo: Options) => {
         const s = await openSession(oo, kind, kind === "tickgate" ? oo.workers : null);
         const failed = await (async () => {
-          if (oo.warmup > 0) await runStep(s, "warm-up", constant(o.compareRate), oo.warmup, o.compareRate, true);
-          await runStep(s, `@ ${o.compareRate}/s`, constant(o.compareRate), latS, o.compareRate, false, "kafka");
+          if (oo.warmup > 0) await runStep(s, "warm-up", constant(o.compareRate), oo.warmup, o.compareRate, true, "kafka", lb);
+          await runStep(s, `@ ${o.compareRate}/s, ${lb} a request`, constant(o.compareRate), latS, o.compareRate, false, "kafka", lb);
           // The same rate answered only once Redis and PostgreSQL hold the ticks (tickgate only).
-          if (kind === "tickgate" && oo.role === "all") await runStep(s, `@ ${o.compareRate}/s ack=stored`, constant(o.compareRate), latS, o.compareRate, false, "stored");
+          if (kind === "tickgate" && oo.role === "all") await runStep(s, `@ ${o.compareRate}/s, ${lb} a request, ack=stored`, constant(o.compareRate), latS, o.compareRate, false, "stored", lb);
           await runStep(s, o.rate > 0 ? `@ ${o.rate}/s` : "max", constant(o.rate), o.duration, o.rate, false, "kafka");
         })().then(() => null, (e) => e);
         const r = await closeSession(s);

@@ -24,6 +24,8 @@ export interface StepResult {
   label: string;
   /** the ?ack= of the step's requests */
   ackLevel: "kafka" | "stored";
+  /** ticks per request / frame */
+  batch: number;
   /** a warm-up step: in the loss account, not in the figures */
   warmup: boolean;
   profile: string;
@@ -122,11 +124,11 @@ export async function openSession(opts: Options, kind: "tickgate" | "baseline", 
   return { opts, sut, id, sources, exchanges, stores, probe, steps: [], firstSend: Infinity, lastAnswer: 0, kafka, redis, sql };
 }
 
-export async function runStep(s: Session, label: string, profile: Profile, durationS: number, targetRate: number, warmup = false, ack = s.opts.ack): Promise<StepResult> {
+export async function runStep(s: Session, label: string, profile: Profile, durationS: number, targetRate: number, warmup = false, ack = s.opts.ack, batch = s.opts.batch): Promise<StepResult> {
   const o = s.opts;
   const start = performance.now() + 5;
   const recorder = new Recorder(start);
-  const schedule = new Schedule(profile, o.batch, start, durationS);
+  const schedule = new Schedule(profile, batch, start, durationS);
   const before = s.sut.kind === "baseline" ? null : await scrape(s.sut.url);
   if (s.probe) s.probe.step = s.steps.length;
   const cpu = cpuMeter(s.sut.pid, s.sut.kind === "tickgate" ? Number(s.sut.env.WORKERS || availableParallelism()) : 0);
@@ -150,6 +152,7 @@ export async function runStep(s: Session, label: string, profile: Profile, durat
   const step: StepResult = {
     label,
     ackLevel: ack,
+    batch,
     warmup,
     profile: profile.describe,
     durationS,

@@ -28,7 +28,7 @@ describe("config", () => {
   });
 
   test("the storage half's bounds: lag 2 s, ?ack=stored 10 s, adaptive sink flushing with two writers", () => {
-    expect(loadConfig({})).toMatchObject({ SINK_MAX_LAG_MS: 2000, STORED_ACK_TIMEOUT_MS: 10_000, SINK_FLUSH_MS: 0, SINK_FLUSH_ROWS: 5000, SINK_CONCURRENCY: 2 });
+    expect(loadConfig({})).toMatchObject({ SINK_MAX_LAG_MS: 2000, STORED_ACK_TIMEOUT_MS: 10_000, SINK_FLUSH_MS: 0, SINK_FLUSH_ROWS: 10_000, SINK_CONCURRENCY: 2 });
     expect(loadConfig({ SINK_MAX_LAG_MS: "0" }).SINK_MAX_LAG_MS).toBe(0);
   });
 
