@@ -61,7 +61,7 @@ describe("observability", () => {
     expect(text).toMatch(/^tickgate_ring_capacity_bytes\{worker="1"\} \d+$/m);
     expect(metric(text, /^tickgate_kafka_produce_seconds_count /)).toBeGreaterThan(0);
     expect(metric(text, /^tickgate_request_ack_seconds_count\{route="\/v1\/ticks",ack="kafka"\}/)).toBe(2);
-    expect(text).toContain('tickgate_request_ack_seconds_bucket{route="/v1/ticks",le="+Inf"} 2');
+    expect(text).toContain('tickgate_request_ack_seconds_bucket{route="/v1/ticks",ack="kafka",le="+Inf"} 2');
   });
 
   test("/v1/stats reports each worker", async () => {
