@@ -43,8 +43,6 @@ export type Ack = "kafka" | "stored";
 export interface Pending {
   id: number;
   ack: Ack;
-  /** Receive time (ms since the epoch) of its first ticks: the age the sink's lag is measured from. */
-  recvMs: number;
   /** partition → the last offset in `<prefix>.valid` its accepted ticks were written at or before. */
   offsets: Map<number, number>;
   added: number;
@@ -191,7 +189,7 @@ export class ValidatorPool {
     if (left > 0) slot.inflight.set(c.r, left);
     else slot.inflight.delete(c.r);
     const p = this.pending.get(c.r);
-    if (c.o) this.opts.progress?.produced(c.o, p ? p.recvMs : Date.now());
+    if (c.o) this.opts.progress?.produced(c.o);
     if (!p) return; // already answered (timed out or failed)
     if (c.e) return this.fail(p.id, errors.unavailable(c.e));
     if (c.o) for (let i = 0; i < c.o.length; i += 2) p.offsets.set(c.o[i]!, Math.max(c.o[i + 1]!, p.offsets.get(c.o[i]!) ?? -1));
@@ -226,7 +224,7 @@ export class ValidatorPool {
     // hands the same promise to the caller, so the failure is still seen; it must not be unhandled.
     promise.catch(() => {});
     const p: Pending = {
-      id: this.nextId, ack, recvMs: 0, offsets: new Map(), added: 0, completed: 0, flagged: 0, rejected: 0, rejects: [], rejectsTruncated: false, rejectsByCode: {},
+      id: this.nextId, ack, offsets: new Map(), added: 0, completed: 0, flagged: 0, rejected: 0, rejects: [], rejectsTruncated: false, rejectsByCode: {},
       sealed: false, settled: false, timer: undefined, resolve, reject, promise,
     };
     this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1;
@@ -275,7 +273,6 @@ export class ValidatorPool {
       const inflight = this.slots[w].inflight;
       inflight.set(p.id, (inflight.get(p.id) ?? 0) + q.records[w]);
     }
-    if (p.added === 0) p.recvMs = recvTs / 1000;
     p.added += values.length;
   }
 

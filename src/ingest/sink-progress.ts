@@ -8,11 +8,14 @@
 //   stored(offsets)  resolves once the group's committed offset on each partition has passed the
 //                    request's last offset there (?ack=stored). Polled every BUSY_POLL_MS while
 //                    anyone waits, so the answer follows the commit by a few ms.
-//   lag()            records (high watermark − committed) and seconds: the age of the oldest tick
-//                    this process produced that is not committed yet (from its recvTs), or, for
-//                    records this process did not produce (a restart, another ingest process), how
-//                    long the committed offset has not moved while records wait. behind() compares
-//                    it with SINK_MAX_LAG_MS for 503 pipeline.behind.
+//   lag()            records (high watermark − committed) and seconds: how long ago Kafka
+//                    acknowledged the oldest tick this process produced that the group has not
+//                    committed. (Not from the tick's recvTs: that is its request's arrival, and an
+//                    NDJSON stream keeps the time it started for every line, however long it runs.)
+//                    Records other processes produced count in the records, not in the seconds: each
+//                    ingest process measures the wait of its own ticks, which is what it refuses
+//                    requests by. behind() compares the seconds with SINK_MAX_LAG_MS for 503
+//                    pipeline.behind. One clock (Date.now()) for every time here.
 import type { Admin, Kafka } from "kafkajs";
 import { log } from "../log.ts";
 import { within } from "../within.ts";
@@ -35,7 +38,7 @@ export interface SinkProgressOptions {
 export interface Lag {
   /** Records in the topic the group has not committed. */
   records: number;
-  /** Seconds the oldest of them has waited (see the module comment); 0 when none. */
+  /** Seconds the oldest tick this process produced has waited for the sink (see the module comment); 0 when none. */
   seconds: number;
   byPartition: Record<number, number>;
   /** false until committed offsets were read from Kafka once. */
@@ -52,13 +55,14 @@ interface Waiter {
   timer: ReturnType<typeof setTimeout>;
 }
 
-/** A produced batch on one partition: its last offset and the oldest recvTs (ms) of its ticks. */
+/** Produced batches on one partition: their last offset, and when Kafka acknowledged the first of them (ms). */
 interface Sample {
   offset: number;
-  recvMs: number;
+  ackedMs: number;
 }
 
-const BUSY_POLL_MS = 2;
+/** Poll interval while a request waits for stored(): each poll is a FindCoordinator and an OffsetFetch. */
+const BUSY_POLL_MS = 5;
 /** Produced batches of one partition closer together than this share one sample. */
 const SAMPLE_MS = 10;
 /** Samples kept per partition; past it neighbours are merged (ages stay conservative). */
@@ -71,8 +75,6 @@ export class SinkProgress {
   /** partition → next offset the group will consume (its committed offset). */
   private readonly committed = new Map<number, number>();
   private readonly high = new Map<number, number>();
-  /** partition → when its committed offset last moved (or records were first seen waiting). */
-  private readonly movedAt = new Map<number, number>();
   private readonly samples = new Map<number, Sample[]>();
   private waiters = new Set<Waiter>();
   private known = false;
@@ -97,18 +99,18 @@ export class SinkProgress {
     await this.admin?.disconnect().catch(() => {});
   }
 
-  /** Notes what a completion says was produced: flat [partition, lastOffset, …] pairs of `topic`. */
-  produced(pairs: readonly number[], recvMs: number): void {
+  /** Notes what a completion says Kafka just acknowledged: flat [partition, lastOffset, …] pairs of `topic`. */
+  produced(pairs: readonly number[], now = Date.now()): void {
     for (let i = 0; i < pairs.length; i += 2) {
       const p = pairs[i]!;
       const offset = pairs[i + 1]!;
       let list = this.samples.get(p);
       if (!list) this.samples.set(p, (list = []));
       const last = list[list.length - 1];
-      if (last && recvMs - last.recvMs < SAMPLE_MS) {
+      // Batches acknowledged close together share a sample: the later offset, the earlier time.
+      if (last && now >= last.ackedMs && now - last.ackedMs < SAMPLE_MS) {
         if (offset > last.offset) last.offset = offset;
-        if (recvMs < last.recvMs) last.recvMs = recvMs;
-      } else list.push({ offset, recvMs });
+      } else list.push({ offset, ackedMs: now });
       if (list.length > MAX_SAMPLES) this.samples.set(p, halve(list));
     }
   }
@@ -135,9 +137,8 @@ export class SinkProgress {
       const n = Math.max(0, high - (this.committed.get(p) ?? 0));
       byPartition[p] = n;
       records += n;
-      if (n > 0) oldest = Math.min(oldest, this.movedAt.get(p) ?? now);
     }
-    for (const list of this.samples.values()) if (list.length) oldest = Math.min(oldest, list[0]!.recvMs);
+    for (const list of this.samples.values()) if (list.length) oldest = Math.min(oldest, list[0]!.ackedMs);
     return { records, seconds: oldest === Infinity ? 0 : Math.max(0, now - oldest) / 1000, byPartition, known: this.known, sinkSeen: this.sinkSeen };
   }
 
@@ -178,7 +179,13 @@ export class SinkProgress {
     try {
       if (!this.admin) {
         const admin = this.kafka.admin();
-        await within(POLL_TIMEOUT_MS, admin.connect(), "connecting the sink-progress admin client");
+        try {
+          await within(POLL_TIMEOUT_MS, admin.connect(), "connecting the sink-progress admin client");
+        } catch (e) {
+          // A connect that finishes after the bound must not leave a client behind.
+          void admin.disconnect().catch(() => {});
+          throw e;
+        }
         this.admin = admin;
       }
       const now = Date.now();
@@ -199,14 +206,8 @@ export class SinkProgress {
           const next = Number(offset);
           if (next < 0) continue; // the group has not committed on this partition
           this.sinkSeen = true;
-          if (next !== this.committed.get(partition)) this.movedAt.set(partition, now);
           this.committed.set(partition, next);
         }
-      }
-      for (const [p, high] of this.high) {
-        // Records that wait on a partition whose commit has not moved since: their wait starts now.
-        if (high > (this.committed.get(p) ?? 0) && !this.movedAt.has(p)) this.movedAt.set(p, now);
-        if (high <= (this.committed.get(p) ?? 0)) this.movedAt.delete(p);
       }
       this.known = true;
       this.lastError = null;
@@ -229,12 +230,18 @@ export class SinkProgress {
     return true;
   }
 
+  /**
+   * Drops what is stored: samples below the committed offset. Also samples at or past a high
+   * watermark read well after Kafka acknowledged them (the topic was deleted and created again:
+   * those offsets will never be committed, and refusing every request would keep them there for good).
+   */
   private prune() {
+    const highSince = this.highReadAt - 1000;
     for (const [p, list] of this.samples) {
       const committed = this.committed.get(p) ?? 0;
-      let i = 0;
-      while (i < list.length && list[i]!.offset < committed) i++;
-      if (i > 0) list.splice(0, i);
+      const high = this.high.get(p) ?? Infinity;
+      const kept = list.filter((s) => s.offset >= committed && !(s.offset >= high && s.ackedMs < highSince));
+      if (kept.length !== list.length) this.samples.set(p, kept);
     }
   }
 
@@ -252,7 +259,7 @@ function halve(list: Sample[]): Sample[] {
   for (let i = 0; i < list.length; i += 2) {
     const a = list[i]!;
     const b = list[i + 1];
-    out.push(b ? { offset: Math.max(a.offset, b.offset), recvMs: Math.min(a.recvMs, b.recvMs) } : a);
+    out.push(b ? { offset: Math.max(a.offset, b.offset), ackedMs: Math.min(a.ackedMs, b.ackedMs) } : a);
   }
   return out;
 }

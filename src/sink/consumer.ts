@@ -5,9 +5,9 @@
 //
 // Why the buffer is dropped on GROUP_JOIN: after a rebalance kafkajs refetches every assigned
 // partition from its committed offset, so records still waiting here would arrive twice. Records
-// already being written are finished, but committed only for the partitions still assigned here: a
-// partition that moved is its new owner's to commit (it rewrites from the committed offset, and the
-// writes are idempotent), and a late commit from here would move its offset back.
+// already being written are finished, but committed only if they were fetched in the current group
+// generation: a partition that moved is its new owner's to commit (it rewrites from the committed
+// offset, and the writes are idempotent), and a late commit from here would move its offset back.
 import type { Consumer, EachBatchPayload, Kafka } from "kafkajs";
 import type { Batcher } from "./batcher.ts";
 import type { SinkStats } from "./metrics.ts";
@@ -17,6 +17,8 @@ import { PoisonRecord, messageOf } from "./errors.ts";
 /** One consumed record: decoded tick, or why it is poison. Keeps the raw bytes for the DLQ. */
 export interface Consumed {
   partition: number;
+  /** The group generation it was fetched in: only the current generation's records are committed. */
+  generation: number;
   offset: string;
   key: Buffer | null;
   value: Buffer | null;
@@ -41,12 +43,12 @@ export interface ConsumerOptions {
   onCrashForGood?: (error: unknown) => void;
 }
 
-export function decodeMessage(partition: number, m: { offset: string; key: Buffer | null; value: Buffer | null }): Consumed {
+export function decodeMessage(partition: number, m: { offset: string; key: Buffer | null; value: Buffer | null }, generation = 0): Consumed {
   try {
-    return { partition, offset: m.offset, key: m.key, value: m.value, tick: decodeRecord(m.value), poison: null };
+    return { partition, generation, offset: m.offset, key: m.key, value: m.value, tick: decodeRecord(m.value), poison: null };
   } catch (e) {
     const p = e instanceof PoisonRecord ? e : new PoisonRecord("record.undecodable", messageOf(e));
-    return { partition, offset: m.offset, key: m.key, value: m.value, tick: null, poison: p };
+    return { partition, generation, offset: m.offset, key: m.key, value: m.value, tick: null, poison: p };
   }
 }
 
@@ -89,7 +91,6 @@ export function createConsumer(o: ConsumerOptions) {
     // A partition that moved on is its new owner's to commit (it rewrites from the committed offset).
     for (const p of [...pending.keys()]) if (!assigned.includes(p)) pending.delete(p);
     for (const p of [...committedByUs.keys()]) if (!assigned.includes(p)) committedByUs.delete(p);
-    owned = new Set(assigned);
     o.log(`joined group ${o.groupId} (generation ${generation}): partitions [${assigned.join(",")}]${dropped ? `, ${dropped} buffered records dropped (refetched)` : ""}`);
     notifySpace();
   });
@@ -127,7 +128,7 @@ export function createConsumer(o: ConsumerOptions) {
     const p = batch.partition;
     const msgs = batch.messages;
     const items: Consumed[] = new Array(msgs.length);
-    for (let i = 0; i < msgs.length; i++) items[i] = decodeMessage(p, msgs[i]);
+    for (let i = 0; i < msgs.length; i++) items[i] = decodeMessage(p, msgs[i], gen);
     stats.consumed += msgs.length;
     highWatermark.set(p, Number(batch.highWatermark));
     if (!committed.has(p) && msgs.length) committed.set(p, Number(msgs[0].offset));
@@ -161,10 +162,12 @@ export function createConsumer(o: ConsumerOptions) {
 
   async function commitNow(items: Consumed[]): Promise<void> {
     for (const c of items) {
-      // A batch fetched before a rebalance may finish writing after it: its partitions that moved
-      // are the new owner's to commit. Committing them here would move the new owner's offset back
-      // (the broker does not check who owns a partition), and its records would be read again.
-      if (!owned.has(c.partition)) continue;
+      // A batch fetched before a rebalance may finish writing after it. Its partitions that moved
+      // are the new owner's to commit: committing them here would move the new owner's offset back
+      // (the broker does not check who owns a partition), and its records would be read again —
+      // also when the partition came back here meanwhile (A → B → A). Those that stayed are
+      // refetched from the committed offset anyway. So only this generation's records count.
+      if (c.generation !== generation) continue;
       const next = Number(c.offset) + 1;
       if (next > (pending.get(c.partition) ?? -1)) pending.set(c.partition, next);
     }
@@ -187,8 +190,6 @@ export function createConsumer(o: ConsumerOptions) {
     }
   }
   const committedByUs = new Map<number, number>();
-  /** The partitions of the current assignment. */
-  let owned = new Set<number>();
 
   function lag() {
     let total = 0;

@@ -2,8 +2,9 @@
 // fixed-order msgpack tick), the latest-tick hash through a small Lua script that only overwrites an
 // older tick, and — at most once per key every `trimEveryMs` — the two retention trims. (ioredis
 // costs ≈ 25 µs of the sink thread per command, and with many symbols a batch holds few ticks per
-// key: trimming every key on every batch was a quarter of the writer's CPU. A key may hold up to a
-// second of ticks past its bounds in between.) Every command is idempotent, so a retried or
+// key: trimming every key on every batch was a quarter of the writer's CPU. A key is trimmed only
+// when ticks for it arrive: it may hold up to a second of ticks past its bounds, and a key that
+// goes quiet keeps what it had until its next tick.) Every command is idempotent, so a retried or
 // redelivered batch leaves Redis as one successful write would: ZADD of an existing member is a
 // no-op, the trims are pure functions of the ZSET, and the hash keeps the max-ts tick.
 import Redis, { type RedisOptions } from "ioredis";

@@ -88,7 +88,10 @@ describe("decodeValid", () => {
       ingestValue({ ...base, flags: [""] }), // an empty flag (the general path allows it)
     ];
     for (const v of other) expect(decodeValid(Buffer.from(v))).toBeNull();
-    // The general path still reads them (the last two) or names them poison (the first cut).
+    // The general path reads them (the map16 one, the last two) or names them poison (the rest).
+    expect(decodeRecord(other[0]!).tradeId).toBe("t1");
+    expect(() => decodeRecord(other[1]!)).toThrow(PoisonRecord);
+    expect(() => decodeRecord(other[2]!)).toThrow(PoisonRecord);
     expect(decodeRecord(other[3]!).exchange).toBe("bïnance");
     expect(decodeRecord(other[4]!).flags).toEqual([""]);
   });
