@@ -1,7 +1,7 @@
 // The sink: Kafka `<prefix>.valid` → Redis pipeline + PostgreSQL COPY, offsets committed only after
 // both took a batch. Used by ROLE=sink in the main process and by workers/sink.ts for ROLE=all.
 //
-//   consumer (kafkajs eachBatch: decode) → Batcher (size | time | drain) → flush loop:
+//   consumer (kafkajs eachBatch: decode) → Batcher (ready | size | time | drain) → flush loop of SINK_CONCURRENCY writers:
 //     Redis ∥ PostgreSQL (each retried alone with capped backoff) → DLQ (poison) → commit offsets
 import { Partitioners, type Producer } from "kafkajs";
 import type Redis from "ioredis";
