@@ -1,7 +1,7 @@
 // The faults, one literal table: id, what it does, how to inject it, and how to make sure the system
 // is whole again afterwards. inject() returns once the fault is over (the service started again, the
 // process replaced); restore() runs after every phase, also a failed one, and must be idempotent.
-import { stack } from "./stack.ts";
+import { stack, type Service } from "./stack.ts";
 import type { System } from "./system.ts";
 
 /** The six faults of a default run, in its order. */
@@ -46,63 +46,31 @@ async function withWorkInFlight(c: FaultContext) {
   await Bun.sleep(5);
 }
 
+/**
+ * A service of the stack taken down — `stop` (a clean restart) or `kill` (SIGKILL, a crash) — kept
+ * down for downMs and started again; restore() starts it in case a phase failed midway.
+ */
+function serviceDown(id: FaultId, title: string, how: "stop" | "kill", service: Service, opts: { workInFlight?: boolean } = {}): Fault {
+  return {
+    id,
+    title,
+    async inject(c) {
+      if (opts.workInFlight) await withWorkInFlight(c);
+      await stack(how, service);
+      c.injected();
+      await pause(c.downMs);
+      await stack("start", service);
+    },
+    restore: async () => void (await stack("start", service)),
+  };
+}
+
 export const FAULTS: Record<FaultId, Fault> = {
-  kafka: {
-    id: "kafka",
-    title: "kill -9 Kafka, start it again",
-    async inject(c) {
-      await withWorkInFlight(c);
-      await stack("kill", "kafka");
-      c.injected();
-      await pause(c.downMs);
-      await stack("start", "kafka");
-    },
-    restore: async () => void (await stack("start", "kafka")),
-  },
-  redis: {
-    id: "redis",
-    title: "restart Redis (stop, start)",
-    async inject(c) {
-      await stack("stop", "redis");
-      c.injected();
-      await pause(c.downMs);
-      await stack("start", "redis");
-    },
-    restore: async () => void (await stack("start", "redis")),
-  },
-  postgres: {
-    id: "postgres",
-    title: "restart PostgreSQL (stop, start)",
-    async inject(c) {
-      await stack("stop", "postgres");
-      c.injected();
-      await pause(c.downMs);
-      await stack("start", "postgres");
-    },
-    restore: async () => void (await stack("start", "postgres")),
-  },
-  "redis-kill": {
-    id: "redis-kill",
-    title: "kill -9 Redis, start it again",
-    async inject(c) {
-      await stack("kill", "redis");
-      c.injected();
-      await pause(c.downMs);
-      await stack("start", "redis");
-    },
-    restore: async () => void (await stack("start", "redis")),
-  },
-  "postgres-kill": {
-    id: "postgres-kill",
-    title: "kill -9 PostgreSQL (postmaster and backends), start it again",
-    async inject(c) {
-      await stack("kill", "postgres");
-      c.injected();
-      await pause(c.downMs);
-      await stack("start", "postgres");
-    },
-    restore: async () => void (await stack("start", "postgres")),
-  },
+  kafka: serviceDown("kafka", "kill -9 Kafka, start it again", "kill", "kafka", { workInFlight: true }),
+  redis: serviceDown("redis", "restart Redis (stop, start)", "stop", "redis"),
+  postgres: serviceDown("postgres", "restart PostgreSQL (stop, start)", "stop", "postgres"),
+  "redis-kill": serviceDown("redis-kill", "kill -9 Redis, start it again", "kill", "redis"),
+  "postgres-kill": serviceDown("postgres-kill", "kill -9 PostgreSQL (postmaster and backends), start it again", "kill", "postgres"),
   sink: {
     id: "sink",
     title: "kill -9 the ROLE=sink process, start a new one",
