@@ -9,7 +9,7 @@
 import { afterAll, describe, expect, test } from "bun:test";
 import { pack } from "msgpackr";
 import { tickStream } from "../helpers/gen.ts";
-import { kafkaFor } from "../sink/produce.ts";
+import { topicCount } from "../helpers/kafka.ts";
 import { startTickgate, type Running } from "../helpers/tickgate.ts";
 import { memberCount, rowCount, spawnSinkCli, stack, testEnv, waitFor, type TestEnv } from "../sink/harness.ts";
 
@@ -100,17 +100,6 @@ async function untilTakenAgain(tg: Running, gen: ReturnType<typeof tickStream>, 
   }
 }
 
-/** Records in the run's valid topic. */
-async function inValid(e: TestEnv): Promise<number> {
-  const admin = kafkaFor(e.config.KAFKA_BROKERS).admin();
-  await admin.connect();
-  try {
-    return (await admin.fetchTopicOffsets(e.topics.valid)).reduce((n, p) => n + Number(p.high), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
 /** Waits until both stores hold `accepted` ticks, then: exactly that many (nothing of a refused request, nothing twice). */
 async function allStored(e: TestEnv, accepted: number, ms: number) {
   let last = { rows: -1, members: -1 };
@@ -118,7 +107,7 @@ async function allStored(e: TestEnv, accepted: number, ms: number) {
     last = await stored(e);
     return last.rows >= accepted && last.members >= accepted;
   }, ms).catch(async (err) => {
-    throw new Error(`${err.message}: ${accepted} accepted, ${await inValid(e)} in ${e.topics.valid}, stored ${JSON.stringify(last)}`);
+    throw new Error(`${err.message}: ${accepted} accepted, ${await topicCount(e.topics.valid)} in ${e.topics.valid}, stored ${JSON.stringify(last)}`);
   });
   expect(await stored(e)).toEqual({ rows: accepted, members: accepted });
 }
@@ -171,12 +160,12 @@ describe("ROLE=ingest + a ROLE=sink process", () => {
     try {
       // Taken by Kafka, not stored within the bound: the answer says so, and its ticks still count
       // (how many were accepted, the 503 does not say: the valid topic does).
-      const before = await inValid(e);
+      const before = await topicCount(e.topics.valid);
       const res = await post(tg, gen.batch(50).map((s) => s.tick), "stored");
       expect(res.status).toBe(503);
       const body = (await res.json()) as any;
       expect(body).toMatchObject({ code: "pipeline.unavailable", inKafka: true });
-      const taken = (await inValid(e)) - before;
+      const taken = (await topicCount(e.topics.valid)) - before;
       expect(taken).toBeGreaterThan(0);
       accepted += taken;
       accepted += await untilBehind(tg, gen);
