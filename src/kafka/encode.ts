@@ -22,6 +22,11 @@ const K_TYPE = key("type"), K_EXCHANGE = key("exchange"), K_SYMBOL = key("symbol
 const K_PRICE = key("price"), K_SIZE = key("size"), K_SIDE = key("side"), K_TRADE_ID = key("tradeId");
 const K_BID = key("bid"), K_BID_SIZE = key("bidSize"), K_ASK = key("ask"), K_ASK_SIZE = key("askSize");
 const K_SEQ = key("seq"), K_RECV_TS = key("recvTs"), K_FLAGS = key("flags"), K_V = key("v");
+/** The keys of the layout, as bytes: the sink's fast reader (sink/decode-valid.ts) matches these. */
+export const VALID_KEYS = {
+  type: K_TYPE, exchange: K_EXCHANGE, symbol: K_SYMBOL, ts: K_TS, price: K_PRICE, size: K_SIZE, side: K_SIDE, tradeId: K_TRADE_ID,
+  bid: K_BID, bidSize: K_BID_SIZE, ask: K_ASK, askSize: K_ASK_SIZE, seq: K_SEQ, recvTs: K_RECV_TS, flags: K_FLAGS, v: K_V,
+} as const;
 
 function newSlab(atLeast: number) {
   buf = Buffer.allocUnsafeSlow(Math.max(SLAB, atLeast));

@@ -15,17 +15,11 @@
 // in their smallest form, other numbers as float64 (msgpackr writes integers in [−2^31, 0) and −0 in
 // an integer form: such a tick keeps its fields but gets its member from memberOf), ASCII strings
 // with the smallest header.
+import { VALID_KEYS } from "../kafka/encode.ts";
 import { RECORD_VERSION } from "../tick.ts";
 import type { SinkTick } from "./records.ts";
 
-const ascii = (s: string) => [...s].map((c) => c.charCodeAt(0));
-const fixstr = (s: string) => [0xa0 | s.length, ...ascii(s)];
-const K = {
-  type: fixstr("type"), exchange: fixstr("exchange"), symbol: fixstr("symbol"), ts: fixstr("ts"),
-  price: fixstr("price"), size: fixstr("size"), side: fixstr("side"), tradeId: fixstr("tradeId"),
-  bid: fixstr("bid"), bidSize: fixstr("bidSize"), ask: fixstr("ask"), askSize: fixstr("askSize"),
-  seq: fixstr("seq"), recvTs: fixstr("recvTs"), flags: fixstr("flags"), v: fixstr("v"),
-};
+const K = VALID_KEYS;
 /** The strings records.ts accepts (str()): 1..1024 characters. */
 const MAX_STRING = 1024;
 
@@ -36,7 +30,7 @@ let pos = 0;
 /** Cleared when a field is encoded in a form memberOf would encode differently. */
 let sliceable = true;
 
-function key(k: number[]): boolean {
+function key(k: readonly number[]): boolean {
   if (pos + k.length > b.length) return false;
   for (let i = 0; i < k.length; i++) if (b[pos + i] !== k[i]) return false;
   pos += k.length;
