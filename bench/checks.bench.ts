@@ -4,12 +4,10 @@
 //   bun bench/checks.bench.ts            (or import { main } and await it; main({ json: true }))
 // Setup (corpus, decoding, state warm-up) is outside the timed part; results are checked first.
 import { bench, do_not_optimize, group, run, summary } from "mitata";
-import { CHECKS, Validator, loadChecksConfig } from "../src/checks/index.ts";
-import { FIELD_READERS, normalise } from "../src/checks/normalise.ts";
-import type { Params } from "../src/checks/params.ts";
+import { CHECK_ENTRIES, REGISTRY, Validator, loadChecksConfig } from "../src/checks/index.ts";
+import { commit } from "../src/checks/commit.ts";
+import type { Params } from "../src/checks/define.ts";
 import { Scratch } from "../src/checks/scratch.ts";
-import { STATEFUL, commit, runStateful } from "../src/checks/stateful.ts";
-import { STATELESS, runStateless } from "../src/checks/stateless.ts";
 import { SymbolStore } from "../src/checks/state.ts";
 import { generateCorpus } from "../test/checks/fixtures/corpus.ts";
 import { rowsFrom } from "./lib/report.ts";
@@ -57,24 +55,24 @@ export async function main(opts: { json?: boolean } = {}) {
   // Per-check fixtures: state warmed by the first N - M ticks, then M prepared scratches.
   const store = new SymbolStore(64);
   const warm = new Scratch();
+  const g = cfg.defaults;
   for (let i = 0; i < N - M; i++) {
     warm.reset(recv[i]!);
-    normalise(raws[i], warm, cfg.global);
+    REGISTRY.readTick(raws[i], warm, g);
     const p = cfg.paramsFor(warm.exchange, warm.symbol);
-    runStateless(warm, p, cfg.global);
+    REGISTRY.runValue(warm, p);
     const slot = store.find(warm.exchange, warm.symbol);
-    runStateful(warm, p, store, slot);
+    REGISTRY.runHistory(warm, p, store, slot);
     commit(warm, store, slot, p);
   }
   const prepared: { c: Scratch; p: Params; slot: number; raw: Record<string, unknown> }[] = [];
   for (let i = N - M; i < N; i++) {
     const c = new Scratch();
     c.reset(recv[i]!);
-    normalise(raws[i], c, cfg.global);
+    REGISTRY.readTick(raws[i], c, g);
     const p = cfg.paramsFor(c.exchange, c.symbol);
     prepared.push({ c, p, slot: store.find(c.exchange, c.symbol), raw: raws[i]! });
   }
-  const g = cfg.global;
 
   // Each timed call handles a block of B consecutive ticks, so mitata's per-call overhead and timer
   // resolution vanish from the per-tick figure (printed at the end as avg / B).
@@ -97,32 +95,52 @@ export async function main(opts: { json?: boolean } = {}) {
   });
 
   group(`each check alone, ${B} ticks of the same mix per iteration`, () => {
-    for (const spec of CHECKS) {
-      const reader = FIELD_READERS[spec.id];
-      const stateless = STATELESS[spec.id];
-      const stateful = STATEFUL[spec.id];
-      if (reader) {
-        bench(`${spec.id} (parse) [${B} tick]`, function* () {
-          const c = new Scratch();
-          yield () => {
-            for (let i = 0; i < B; i++) reader(c, prepared[i]!.raw, g);
-            do_not_optimize(c.m0);
-          };
-        });
-      } else if (stateless) {
-        bench(`${spec.id} [${B} tick]`, function* () {
-          yield () => {
-            for (let i = 0; i < B; i++) { const x = prepared[i]!; stateless(x.c, x.p, g); }
-            do_not_optimize(prepared[0]!.c.m0);
-          };
-        });
-      } else if (stateful) {
-        bench(`${spec.id} [${B} tick]`, function* () {
-          yield () => {
-            for (let i = 0; i < B; i++) { const x = prepared[i]!; stateful(x.c, x.p, store, x.slot); }
-            do_not_optimize(prepared[0]!.c.m1);
-          };
-        });
+    for (const e of CHECK_ENTRIES) {
+      const kind = "on" in e ? e.on : undefined;
+      const mine = kind === undefined ? prepared : prepared.filter((x) => x.raw.type === kind);
+      const at = (i: number) => mine[i % mine.length]!;
+      switch (e.stage) {
+        case "guard": // fired by the engine while it reads every field: measured as the whole suite
+          break;
+        case "shape":
+          bench(`${e.id} (shape) [${B} tick]`, function* () {
+            let n = 0;
+            yield () => {
+              for (let i = 0; i < B; i++) if (e.fires(at(i).raw, g)) n++;
+              do_not_optimize(n);
+            };
+          });
+          break;
+        case "field": {
+          const name = e.reads[0]!;
+          bench(`${e.id} (parse) [${B} tick]`, function* () {
+            const c = new Scratch();
+            let n = 0;
+            yield () => {
+              for (let i = 0; i < B; i++) if (e.parse(at(i).raw[name], c, g)) n++;
+              do_not_optimize(n);
+            };
+          });
+          break;
+        }
+        case "value":
+          bench(`${e.id} [${B} tick]`, function* () {
+            let n = 0;
+            yield () => {
+              for (let i = 0; i < B; i++) { const x = at(i); if (e.fires(x.c, x.p)) n++; }
+              do_not_optimize(n);
+            };
+          });
+          break;
+        case "history":
+          bench(`${e.id} [${B} tick]`, function* () {
+            let n = 0;
+            yield () => {
+              for (let i = 0; i < B; i++) { const x = at(i); if (e.fires(x.c, x.p, store, x.slot)) n++; }
+              do_not_optimize(n);
+            };
+          });
+          break;
       }
     }
   });

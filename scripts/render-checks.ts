@@ -3,7 +3,8 @@
 //   bun scripts/render-checks.ts --check   exit 1 when docs/checks.md differs from the registry
 import { readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { CHECKS, type ParamSpec } from "../src/checks/registry.ts";
+import type { ParamSpec } from "../src/checks/define.ts";
+import { CHECKS } from "../src/checks/registry.ts";
 import { BYTES_PER_SYMBOL, DEFAULT_MAX_SYMBOLS } from "../src/checks/state.ts";
 
 export const DOC_PATH = fileURLToPath(new URL("../docs/checks.md", import.meta.url));

@@ -1,13 +1,14 @@
 // Public surface of the validation engine (pure TS, no I/O besides reading the config file).
-//   CHECKS            the registry table (GET /v1/checks, docs/checks.md)
+//   CHECKS            the registry's public view (GET /v1/checks, docs/checks.md)
+//   createRegistry    a registry from check entries (the built-in one is REGISTRY)
 //   loadChecksConfig  validated, compiled thresholds; throws ConfigError naming the bad key
 //   Validator         one per worker: validate(raw, recvTsUs) → reused ValidationResult
 //   routingKey        normalised "exchange:symbol" for picking the worker that owns a symbol
-import { exchangeOf, symbolOf } from "./parse.ts";
+import { exchangeOf, symbolOf } from "./names.ts";
 
-export { CHECKS, CHECK_INDEX, type CheckSpec, type ParamSpec, type ParamType, type Severity } from "./registry.ts";
-export { ChecksConfig, loadChecksConfig, validateSource, type CheckSetting, type ChecksConfigSource } from "./config.ts";
-export { ConfigError } from "./errors.ts";
+export { CHECKS, CHECK_ENTRIES, CHECK_INDEX, REGISTRY, createRegistry, type CheckSpec, type Registry } from "./registry.ts";
+export { field, guard, history, none, shape, value, type CheckEntry, type ParamSpec, type ParamType, type Severity } from "./define.ts";
+export { ChecksConfig, ConfigError, loadChecksConfig, validateSource, type CheckSetting, type ChecksConfigSource } from "./checks-config.ts";
 export { Validator, type ValidationResult, type ValidatorStats } from "./validator.ts";
 export { BYTES_PER_SYMBOL, DEFAULT_MAX_SYMBOLS } from "./state.ts";
 

@@ -1,4 +1,4 @@
-// Per-validator scratch: the fields of the tick being validated, parsed once by normalise.ts and
+// Per-validator scratch: the fields of the tick being validated, parsed once by the field checks and
 // read by every check. One instance is reused for every tick (no allocation per tick); a field that
 // is absent or failed to parse holds NaN / "" so later checks skip it without extra branches.
 import type { Side } from "../tick.ts";
@@ -8,7 +8,7 @@ export const KIND_TRADE = 1;
 export const KIND_QUOTE = 2;
 
 export class Scratch {
-  /** Fired-check bits (codes.ts). */
+  /** Fired-check bits, by registry position: m0 holds 0-31, m1 32-63. */
   m0 = 0;
   m1 = 0;
   /** Receive time, µs: "now" for the clock checks. */
@@ -49,4 +49,10 @@ export class Scratch {
     this.askSize = NaN;
     this.seq = NaN;
   }
+}
+
+/** Marks the check at registry position `bit` as fired (the compiled stages write the same OR inline). */
+export function fireBit(c: Scratch, bit: number): void {
+  if (bit < 32) c.m0 |= 1 << bit;
+  else c.m1 |= 1 << (bit - 32);
 }

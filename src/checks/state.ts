@@ -11,7 +11,8 @@
 // plus, for a tracked symbol, three references (exchange, symbol, thresholds: shared objects) and a
 // Map entry (~100 B, engine dependent). The default 4096 slots preallocate 4096 × 1744 B ≈ 6.8 MiB.
 import { DEDUPE_I32_STRIDE, T as DEDUPE_T, dedupeClear } from "./dedupe.ts";
-import type { Params } from "./params.ts";
+import type { Params } from "./define.ts";
+import type { Scratch } from "./scratch.ts";
 import { WIN_STRIDE, winClear } from "./window.ts";
 
 // Scalar offsets within a slot's Float64Array region.
@@ -34,6 +35,11 @@ export const W_SIZE = W_PRICE + WIN_STRIDE;
 export const W_SPREAD = W_SIZE + WIN_STRIDE;
 export const F_STRIDE = W_SPREAD + WIN_STRIDE;
 export const I_STRIDE = DEDUPE_I32_STRIDE;
+
+/** The quote equals the symbol's last accepted one (bid, ask and both sizes) in slot region `b`. */
+export function sameQuote(c: Scratch, f: Float64Array, b: number): boolean {
+  return c.bid === f[b + S_BID] && c.ask === f[b + S_ASK] && c.bidSize === f[b + S_BID_SIZE] && c.askSize === f[b + S_ASK_SIZE];
+}
 
 export const BYTES_PER_SYMBOL = F_STRIDE * 8 + I_STRIDE * 4 + DEDUPE_T + 8;
 

@@ -1,16 +1,12 @@
-// The validation engine: normalise → stateless checks → stateful checks → commit. One Validator per
-// worker; it owns the per-symbol state of the symbols routed to that worker. validate() never
-// throws and reuses one result object, one scratch and four tick objects (one per shape), so a valid
-// tick costs no allocation (see the exceptions in normalise.ts).
+// The validation engine: shape and field checks → value checks → history checks → commit, each
+// stage compiled from the registry (compile.ts). One Validator per worker; it owns the per-symbol
+// state of the symbols routed to that worker. validate() never throws and reuses one result object,
+// one scratch and four tick objects (one per shape), so a valid tick costs no allocation (except a
+// decimal string for an integer tradeId, and first-sight exchange/symbol spellings: names.ts).
 import type { Tick } from "../tick.ts";
-import * as C from "./codes.ts";
-import { fire } from "./codes.ts";
-import type { ChecksConfig } from "./config.ts";
-import { normalise } from "./normalise.ts";
-import { CHECKS } from "./registry.ts";
-import { KIND_TRADE, Scratch } from "./scratch.ts";
-import { commit, priceRejected, runStateful } from "./stateful.ts";
-import { runStateless } from "./stateless.ts";
+import type { ChecksConfig } from "./checks-config.ts";
+import { REANCHOR_ON, commit, priceRejected } from "./commit.ts";
+import { KIND_TRADE, Scratch, fireBit } from "./scratch.ts";
 import { BYTES_PER_SYMBOL, DEFAULT_MAX_SYMBOLS, SymbolStore } from "./state.ts";
 
 /** Reused between calls: read (or copy) it before the next validate(). */
@@ -35,8 +31,6 @@ export interface ValidatorStats {
   flagged: number;
 }
 
-const IDS: readonly string[] = CHECKS.map((c) => c.id);
-const PRICE_BITS1 = (1 << (C.PRICE_SPIKE - 32)) | (1 << (C.PRICE_OUTLIER - 32));
 
 // Reused output shapes: a fixed key set per shape keeps one hidden class each and never leaves an
 // `undefined` key (a quote never carries `price: undefined`), so encoders see clean maps.
@@ -47,6 +41,10 @@ const newQuoteSeq = () => ({ ...newQuote(), seq: 0 });
 
 export class Validator {
   private cfg: ChecksConfig;
+  /** Check ids by bit, and the bits of REANCHOR_ON, of the config's registry. */
+  private ids: readonly string[];
+  private reanchor0 = 0;
+  private reanchor1 = 0;
   private readonly store: SymbolStore;
   private readonly c = new Scratch();
   private readonly result: ValidationResult = { ok: false, tick: null, rejects: [], flags: [] };
@@ -60,16 +58,31 @@ export class Validator {
 
   constructor(config: ChecksConfig, opts: { maxSymbols?: number } = {}) {
     this.cfg = config;
+    this.ids = [];
+    this.useRegistry(config);
     this.store = new SymbolStore(opts.maxSymbols ?? DEFAULT_MAX_SYMBOLS);
+  }
+
+  private useRegistry(config: ChecksConfig): void {
+    const r = config.registry;
+    this.ids = r.checks.map((c) => c.id);
+    this.reanchor0 = this.reanchor1 = 0;
+    for (const id of REANCHOR_ON) {
+      const bit = r.index.get(id);
+      if (bit === undefined) continue;
+      if (bit < 32) this.reanchor0 |= 1 << bit;
+      else this.reanchor1 |= 1 << (bit - 32);
+    }
   }
 
   /** tick.too_large's bound: a caller may skip decoding a tick larger than this (validate fires it from the size). */
   get maxTickBytes(): number {
-    return this.cfg.global.maxTickBytes;
+    return this.cfg.defaults.maxTickBytes as number;
   }
 
   /** Swaps thresholds and severities; per-symbol state is kept (hot reload). */
   reconfigure(config: ChecksConfig): void {
+    if (config.registry !== this.cfg.registry) throw new Error("reconfigure: the new config must use the same check registry");
     this.cfg = config;
     this.store.reresolve((ex, sym) => config.paramsFor(ex, sym));
   }
@@ -99,25 +112,26 @@ export class Validator {
     const c = this.c;
     const cfg = this.cfg;
     c.reset(recvTsUs);
+    const reg = cfg.registry;
     // Before anything is read: a huge tick must cost nothing more than its size check.
-    if (encodedBytes > cfg.global.maxTickBytes) {
-      fire(c, C.TICK_TOO_LARGE);
+    if (encodedBytes > (cfg.defaults.maxTickBytes as number)) {
+      fireBit(c, reg.guards.tooLarge);
       return this.finish(c, cfg);
     }
     try {
-      normalise(raw, c, cfg.global);
+      reg.readTick(raw, c, cfg.defaults);
       // A tracked symbol carries its resolved thresholds: one lookup serves state and config.
       const st = this.store;
       const s = c.exchange !== "" && c.symbol !== "" ? st.find(c.exchange, c.symbol) : -1;
       const p = s >= 0 ? st.params[s]! : c.exchange !== "" && c.symbol !== "" ? cfg.paramsFor(c.exchange, c.symbol) : cfg.defaults;
-      runStateless(c, p, cfg.global);
+      reg.runValue(c, p);
       if (((c.m0 & cfg.reject0) | (c.m1 & cfg.reject1)) === 0) {
-        runStateful(c, p, st, s);
-        if ((c.m1 & cfg.reject1) === 0) commit(c, st, s, p);
-        else if (s >= 0 && c.kind === KIND_TRADE && (c.m1 & cfg.reject1 & PRICE_BITS1) !== 0) priceRejected(st, s, p);
+        reg.runHistory(c, p, st, s);
+        if (((c.m0 & cfg.reject0) | (c.m1 & cfg.reject1)) === 0) commit(c, st, s, p);
+        else if (s >= 0 && c.kind === KIND_TRADE && ((c.m0 & cfg.reject0 & this.reanchor0) | (c.m1 & cfg.reject1 & this.reanchor1)) !== 0) priceRejected(st, s, p);
       }
     } catch {
-      fire(c, C.SCHEMA_UNREADABLE); // exotic input only (a throwing getter or proxy)
+      fireBit(c, reg.guards.unreadable); // exotic input only (a throwing getter or proxy)
     }
     return this.finish(c, cfg);
   }
@@ -133,10 +147,11 @@ export class Validator {
     if (r.rejects.length !== 0) r.rejects.length = 0;
     if (r.flags.length !== 0) r.flags.length = 0;
     if ((m0 | m1) !== 0) {
-      emit(r.rejects, rej0, 0);
-      emit(r.rejects, rej1, 32);
-      emit(r.flags, m0 & ~rej0, 0);
-      emit(r.flags, m1 & ~rej1, 32);
+      const ids = this.ids;
+      emit(r.rejects, ids, rej0, 0);
+      emit(r.rejects, ids, rej1, 32);
+      emit(r.flags, ids, m0 & ~rej0, 0);
+      emit(r.flags, ids, m1 & ~rej1, 32);
       if (r.flags.length !== 0) this.flagged++;
     }
     if (!r.ok) {
@@ -176,10 +191,10 @@ export class Validator {
 }
 
 /** Pushes the id of every set bit of `m`, lowest first (registry order). Runs only when a check fired. */
-function emit(out: string[], m: number, base: number): void {
+function emit(out: string[], ids: readonly string[], m: number, base: number): void {
   while (m !== 0) {
     const low = m & -m;
-    out.push(IDS[base + 31 - Math.clz32(low)]!);
+    out.push(ids[base + 31 - Math.clz32(low)]!);
     m ^= low;
   }
 }

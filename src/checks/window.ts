@@ -5,7 +5,7 @@
 // copy costs ~30 ns per push and a quickselect refresh ~200 ns (branch mispredictions on noisy
 // prices), most of the 100 ns per-tick budget; the remedian costs ~3 ns per push amortised, lags by
 // at most 7 values and keeps a high breakdown point. MAD is exact, computed on demand over the raw
-// ring (stateful.ts asks for it only for prices already outside the γ band: rare).
+// ring (price.outlier (entries/history.ts) asks for it only for prices already outside the γ band: rare).
 // Layout at `b`: [count, next, median, blocks, blockMedian[4], ring[W]].
 
 export const W = 32;

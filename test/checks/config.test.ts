@@ -36,7 +36,7 @@ describe("loadChecksConfig", () => {
     const cfg = loadChecksConfig(EXAMPLE);
     expect(cfg.settings[cfg.settings.length - 1]).toBe("flag");
     expect(cfg.paramsFor("coinbase", "BTC-USD").maxNotional).toBe(50_000_000);
-    expect(cfg.paramsFor("kraken", "BTC-USD").maxClockSkewUs).toBe(10_000_000);
+    expect(cfg.paramsFor("kraken", "BTC-USD").maxClockSkewMs).toBe(10_000);
   });
 
   test("errors name the dotted path of the bad key", () => {

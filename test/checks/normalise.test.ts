@@ -1,7 +1,8 @@
 // Normalisation: exchange, symbol, ts units, numeric strings; routingKey agrees with validate.
 import { describe, expect, test } from "bun:test";
 import { routingKey } from "../../src/checks/index.ts";
-import { decimal, isoToUs, tsFromNumber, tsFromString } from "../../src/checks/parse.ts";
+import { decimal } from "../../src/checks/decimals.ts";
+import { isoToUs, tsFromNumber, tsFromString } from "../../src/checks/timestamps.ts";
 import { NOW, quote, trade, validator } from "./helpers.ts";
 
 const norm = (raw: Record<string, unknown>) => {

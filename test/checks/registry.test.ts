@@ -1,8 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { CHECKS, CHECK_INDEX, BYTES_PER_SYMBOL } from "../../src/checks/index.ts";
-import * as C from "../../src/checks/codes.ts";
-import { PARAM_SPECS } from "../../src/checks/params.ts";
+import { CHECKS, CHECK_ENTRIES, CHECK_INDEX, BYTES_PER_SYMBOL, REGISTRY, createRegistry, history, none, value, type CheckEntry } from "../../src/checks/index.ts";
 import { DOC_PATH, renderChecksDoc } from "../../scripts/render-checks.ts";
 
 describe("check registry", () => {
@@ -38,17 +36,11 @@ describe("check registry", () => {
 
   test("parameter names are unique across checks (config keys are flat)", () => {
     const n = CHECKS.reduce((k, c) => k + Object.keys(c.params).length, 0);
-    expect(PARAM_SPECS.size).toBe(n);
+    expect(REGISTRY.paramSpecs.size).toBe(n);
   });
 
-  test("codes.ts bit constants match registry positions", () => {
-    const constants = Object.entries(C).filter(([k, v]) => typeof v === "number" && k !== "CHECK_COUNT") as [string, number][];
-    expect(constants.length).toBe(CHECKS.length);
-    expect(C.CHECK_COUNT).toBe(CHECKS.length);
-    for (const [name, i] of constants) {
-      const fromId = CHECKS[i]!.id.replace(/([a-z])([A-Z])/g, "$1_$2").replace(".", "_").toUpperCase();
-      expect(fromId).toBe(name);
-    }
+  test("a check's bit is its position", () => {
+    CHECK_ENTRIES.forEach((e, i) => expect(CHECK_INDEX.get(e.id)).toBe(i));
     expect(CHECKS.length).toBeLessThanOrEqual(64); // two 32-bit words
   });
 
@@ -64,6 +56,21 @@ describe("check registry", () => {
   test("bytes per symbol is pinned", () => {
     expect(BYTES_PER_SYMBOL).toBe(1744);
   });
+});
+
+describe("createRegistry refuses a list the engine cannot run", () => {
+  const extra = (id: string, params = {}): CheckEntry =>
+    history({ id, severity: "flag", overridable: true, params, reads: [], description: "a test check", fires: () => false });
+  const refuses = (entries: readonly CheckEntry[], message: RegExp) => expect(() => createRegistry(entries)).toThrow(message);
+
+  test("an id listed twice", () => refuses([...CHECK_ENTRIES, extra("seq.gap")], /seq\.gap listed twice/));
+  test("a parameter another check declares", () =>
+    refuses([...CHECK_ENTRIES, extra("x.y", { maxJumpPct: { default: 1, type: "number", description: "taken" } })], /parameter maxJumpPct of x\.y/));
+  test("more checks than the fired-bit words hold", () =>
+    refuses([...CHECK_ENTRIES, ...Array.from({ length: 65 - CHECK_ENTRIES.length }, (_, i) => extra(`x.n${i}`))], /at most 64/));
+  test("a stateless check after a history check", () =>
+    refuses([...CHECK_ENTRIES, value({ id: "x.late", severity: "flag", overridable: true, params: none, reads: [], description: "late", fires: () => false })], /x\.late is listed after a history check/));
+  test("a missing guard the engine fires", () => refuses(CHECK_ENTRIES.filter((e) => e.id !== "schema.missing_field"), /needs the guard schema\.missing_field/));
 });
 
 describe("docs/checks.md", () => {

@@ -89,15 +89,21 @@ const ROWS: Record<string, Row> = {
 };
 
 describe("stateful checks at their boundaries", () => {
-  for (const [cid, row] of Object.entries(ROWS)) {
-    test(cid, () => {
-      for (const seq of row.pass) expect(run(seq, row.cfg ?? CFG)).not.toContain(cid);
-      for (const seq of row.fail) expect(run(seq, row.cfg ?? CFG)).toContain(cid);
+  // One test per registry entry: a stateful check without a row here fails by its own name.
+  for (const check of CHECKS.filter((c) => c.stateful)) {
+    test(check.id, () => {
+      const row = ROWS[check.id];
+      expect(row, `${check.id} has no boundary row in test/checks/stateful.test.ts`).toBeDefined();
+      expect(row!.pass.length, check.id).toBeGreaterThan(0);
+      expect(row!.fail.length, check.id).toBeGreaterThan(0);
+      for (const seq of row!.pass) expect(run(seq, row!.cfg ?? CFG)).not.toContain(check.id);
+      for (const seq of row!.fail) expect(run(seq, row!.cfg ?? CFG)).toContain(check.id);
     });
   }
 
-  test("every stateful check has a boundary row", () => {
-    for (const c of CHECKS.filter((c) => c.stateful)) expect(ROWS[c.id], c.id).toBeDefined();
+  test("every row names a stateful check of the registry", () => {
+    const ids = new Set(CHECKS.filter((c) => c.stateful).map((c) => c.id));
+    for (const id of Object.keys(ROWS)) expect(ids.has(id), id).toBe(true);
   });
 });
 

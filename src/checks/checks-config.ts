@@ -12,10 +12,23 @@
 // Precedence, lowest first: registry default < defaults < exchanges[ex] < symbols[sym] < symbols[ex:sym].
 // Keys starting with "$comment" are ignored anywhere. Anything else unknown is an error.
 import { readFileSync } from "node:fs";
-import { CHECKS, CHECK_INDEX, type Severity } from "./registry.ts";
-import { ConfigError } from "./errors.ts";
-import { GlobalParams, PARAM_SPECS, Params, defaultRawParams, type RawParams } from "./params.ts";
-import { normExchange, normSymbol } from "./parse.ts";
+import type { RawParams } from "./compile.ts";
+import type { Params, Severity } from "./define.ts";
+import { normExchange, normSymbol } from "./names.ts";
+import { REGISTRY, defaultRawParams, type Registry } from "./registry.ts";
+
+/** The one error the checks module throws on purpose: a bad checks config. It stops the service at start (or refuses a hot reload), naming the dotted path of the bad key. */
+export class ConfigError extends Error {
+  readonly code = "config.invalid";
+  constructor(
+    /** Dotted path of the bad key, e.g. `symbols.BTC-USD.maxSpreadBps`; "" for the whole file. */
+    readonly key: string,
+    message: string,
+  ) {
+    super(key ? `checks config: ${key}: ${message}` : `checks config: ${message}`);
+    this.name = "ConfigError";
+  }
+}
 
 export type CheckSetting = Severity | "off";
 
@@ -35,11 +48,12 @@ interface ExchangeEntry {
 /** A validated, compiled checks config. Build it with loadChecksConfig. */
 export class ChecksConfig {
   readonly source: ChecksConfigSource;
-  readonly global: GlobalParams;
+  readonly registry: Registry;
+  /** Thresholds of a symbol no scope mentions; also the global parameters (settable only under defaults). */
   readonly defaults: Params;
-  /** Effective setting of each check, in CHECKS order. */
+  /** Effective setting of each check, in registry order. */
   readonly settings: readonly CheckSetting[];
-  /** Bit masks over check indices (codes.ts): enabled checks, and enabled checks of reject severity. */
+  /** Bit masks over check positions: enabled checks, and enabled checks of reject severity. */
   readonly enabled0: number;
   readonly enabled1: number;
   readonly reject0: number;
@@ -47,13 +61,15 @@ export class ChecksConfig {
   private readonly byExchange: Map<string, ExchangeEntry>;
   private readonly bySymbol: Map<string, Params>;
 
-  constructor(src: ChecksConfigSource) {
+  /** `src` must have passed validateSource against the same registry. */
+  constructor(src: ChecksConfigSource, registry: Registry = REGISTRY) {
     this.source = src;
-    const base = { ...defaultRawParams(), ...src.defaults };
-    this.global = new GlobalParams(base);
-    this.defaults = new Params(base);
+    this.registry = registry;
+    const make = registry.makeParams;
+    const base = { ...defaultRawParams(registry), ...src.defaults };
+    this.defaults = make(base);
 
-    const settings: CheckSetting[] = CHECKS.map((c) => src.checks?.[c.id] ?? c.severity);
+    const settings: CheckSetting[] = registry.checks.map((c) => src.checks?.[c.id] ?? c.severity);
     let e0 = 0, e1 = 0, r0 = 0, r1 = 0;
     settings.forEach((s, i) => {
       if (s === "off") return;
@@ -78,12 +94,12 @@ export class ChecksConfig {
       const exRaw = { ...base, ...exchanges[ex] };
       const bySymbol = new Map<string, Params>();
       for (const sym of symNames) {
-        bySymbol.set(sym, new Params({ ...exRaw, ...symbols[sym], ...symbols[`${ex}:${sym}`] }));
+        bySymbol.set(sym, make({ ...exRaw, ...symbols[sym], ...symbols[`${ex}:${sym}`] }));
       }
-      this.byExchange.set(ex, { base: new Params(exRaw), bySymbol });
+      this.byExchange.set(ex, { base: make(exRaw), bySymbol });
     }
     this.bySymbol = new Map();
-    for (const sym of symNames) this.bySymbol.set(sym, new Params({ ...base, ...symbols[sym] }));
+    for (const sym of symNames) this.bySymbol.set(sym, make({ ...base, ...symbols[sym] }));
   }
 
   /** Thresholds for a normalised exchange and symbol. Hot path: two Map.get at most, no allocation. */
@@ -99,10 +115,10 @@ export class ChecksConfig {
  * the file named by `process.env.CHECKS_CONFIG` (registry defaults when unset or empty).
  * Throws ConfigError naming the bad key.
  */
-export function loadChecksConfig(source?: string | object): ChecksConfig {
+export function loadChecksConfig(source?: string | object, registry: Registry = REGISTRY): ChecksConfig {
   if (source === undefined) {
     const path = process.env.CHECKS_CONFIG;
-    return path ? loadChecksConfig(path) : new ChecksConfig({});
+    return path ? loadChecksConfig(path, registry) : new ChecksConfig({}, registry);
   }
   if (typeof source === "string") {
     let text: string;
@@ -117,9 +133,9 @@ export function loadChecksConfig(source?: string | object): ChecksConfig {
     } catch (e) {
       throw new ConfigError("", `${source} is not valid JSON: ${(e as Error).message}`);
     }
-    return new ChecksConfig(validateSource(json));
+    return new ChecksConfig(validateSource(json, registry), registry);
   }
-  return new ChecksConfig(validateSource(source));
+  return new ChecksConfig(validateSource(source, registry), registry);
 }
 
 // ---- validation (load time only) ---------------------------------------------------------------
@@ -140,38 +156,38 @@ function describe(v: unknown): string {
 }
 
 /** Validates a config object and returns it in canonical form (normalised keys, comments dropped). */
-export function validateSource(json: unknown): ChecksConfigSource {
+export function validateSource(json: unknown, registry: Registry = REGISTRY): ChecksConfigSource {
   const root = objectAt(json, "");
   const out: ChecksConfigSource = {};
   for (const [k, v] of Object.entries(root)) {
     if (isComment(k)) continue;
     switch (k) {
-      case "checks": out.checks = validateChecks(objectAt(v, k)); break;
-      case "defaults": out.defaults = validateParams(objectAt(v, k), k, true); break;
-      case "exchanges": out.exchanges = validateScopes(objectAt(v, k), k, "exchange"); break;
-      case "symbols": out.symbols = validateScopes(objectAt(v, k), k, "symbol"); break;
+      case "checks": out.checks = validateChecks(objectAt(v, k), registry); break;
+      case "defaults": out.defaults = validateParams(objectAt(v, k), k, true, registry); break;
+      case "exchanges": out.exchanges = validateScopes(objectAt(v, k), k, "exchange", registry); break;
+      case "symbols": out.symbols = validateScopes(objectAt(v, k), k, "symbol", registry); break;
       default: throw new ConfigError(k, `unknown key (expected checks, defaults, exchanges, symbols)`);
     }
   }
   return out;
 }
 
-function validateChecks(o: Record<string, unknown>): Record<string, CheckSetting> {
+function validateChecks(o: Record<string, unknown>, registry: Registry): Record<string, CheckSetting> {
   const out: Record<string, CheckSetting> = {};
   for (const [id, v] of Object.entries(o)) {
     if (isComment(id)) continue;
     const key = `checks.${id}`;
-    const i = CHECK_INDEX.get(id);
+    const i = registry.index.get(id);
     if (i === undefined) throw new ConfigError(key, "unknown check id");
     if (v !== "reject" && v !== "flag" && v !== "off") throw new ConfigError(key, `expected "reject", "flag" or "off", got ${describe(v)}`);
-    const spec = CHECKS[i]!;
+    const spec = registry.checks[i]!;
     if (!spec.overridable && v !== spec.severity) throw new ConfigError(key, `${id} cannot be changed: without it there is no usable tick`);
     out[id] = v;
   }
   return out;
 }
 
-function validateScopes(o: Record<string, unknown>, at: string, kind: "exchange" | "symbol"): Record<string, RawParams> {
+function validateScopes(o: Record<string, unknown>, at: string, kind: "exchange" | "symbol", registry: Registry): Record<string, RawParams> {
   const out: Record<string, RawParams> = {};
   for (const [name, v] of Object.entries(o)) {
     if (isComment(name)) continue;
@@ -188,26 +204,27 @@ function validateScopes(o: Record<string, unknown>, at: string, kind: "exchange"
       canon = ex ? `${ex}:${sym}` : sym;
     }
     if (canon in out) throw new ConfigError(key, `duplicates another key that normalises to ${canon}`);
-    out[canon] = validateParams(objectAt(v, key), key, false);
+    out[canon] = validateParams(objectAt(v, key), key, false, registry);
   }
   return out;
 }
 
-function validateParams(o: Record<string, unknown>, at: string, isDefaults: boolean): RawParams {
+function validateParams(o: Record<string, unknown>, at: string, isDefaults: boolean, registry: Registry): RawParams {
   const out: RawParams = {};
   for (const [name, v] of Object.entries(o)) {
     if (isComment(name)) continue;
     const key = `${at}.${name}`;
-    const spec = PARAM_SPECS.get(name);
+    const spec = registry.paramSpecs.get(name);
     if (!spec) throw new ConfigError(key, "unknown parameter");
     if (spec.global && !isDefaults) throw new ConfigError(key, `${name} can only be set under defaults`);
     switch (spec.type) {
       case "string[]": {
         if (!Array.isArray(v)) throw new ConfigError(key, `expected an array of strings, got ${describe(v)}`);
-        const norm = name === "allowedExchanges" ? normExchange : normSymbol;
+        const items = spec.items ?? "symbol";
+        const norm = items === "exchange" ? normExchange : normSymbol;
         out[name] = v.map((s, i) => {
           const n = typeof s === "string" ? norm(s) : "";
-          if (!n) throw new ConfigError(`${key}[${i}]`, `not a valid ${name === "allowedExchanges" ? "exchange" : "symbol"}: ${describe(s)}`);
+          if (!n) throw new ConfigError(`${key}[${i}]`, `not a valid ${items}: ${describe(s)}`);
           return n;
         });
         break;
@@ -226,8 +243,9 @@ function validateParams(o: Record<string, unknown>, at: string, isDefaults: bool
       }
     }
   }
-  if (typeof out.minPrice === "number" && typeof out.maxPrice === "number" && out.minPrice > out.maxPrice) {
-    throw new ConfigError(`${at}.minPrice`, "must not be above maxPrice");
+  for (const e of registry.entries) {
+    const broken = e.paramRule?.(out);
+    if (broken) throw new ConfigError(`${at}.${broken[0]}`, broken[1]);
   }
   return out;
 }
