@@ -9,7 +9,7 @@ import { commit } from "../src/checks/commit.ts";
 import type { Params } from "../src/checks/define.ts";
 import { Scratch } from "../src/checks/scratch.ts";
 import { SymbolStore } from "../src/checks/state.ts";
-import { generateCorpus } from "../test/checks/fixtures/corpus.ts";
+import { generateCorpus } from "./lib/corpus.ts";
 import { rowsFrom } from "./lib/report.ts";
 
 const N = 1 << 16; // ticks in the mix (≈ 11k per feed), cycled

@@ -19,7 +19,7 @@ export const REANCHOR_ON = ["price.spike", "price.outlier"] as const;
 export function commit(c: Scratch, st: SymbolStore, s: number, p: Params): void {
   if (s < 0) s = st.acquire(c.exchange, c.symbol, p);
   else st.touch(s);
-  const f = st.f;
+  const f = st.values;
   const b = s * F_STRIDE;
   if (!(c.ts <= f[b + S_LAST_TS]!)) f[b + S_LAST_TS] = c.ts; // max; NaN last: take ts
   f[b + S_TOKENS] = Math.max(0, c.tokens - 1);
@@ -30,7 +30,7 @@ export function commit(c: Scratch, st: SymbolStore, s: number, p: Params): void 
     f[b + S_PRICE_STREAK] = 0;
     winPush(f, b + W_PRICE, c.price);
     winPush(f, b + W_SIZE, c.size);
-    dedupeAdd(st.i, s * I_STRIDE, st.tbl, s * DEDUPE_T, c.idHash1, c.idHash2);
+    dedupeAdd(st.idRing, s * I_STRIDE, st.idIndex, s * DEDUPE_T, c.idHash1, c.idHash2);
   } else {
     if (c.seq === c.seq) f[b + S_QUOTE_SEQ] = c.seq;
     if (!sameQuote(c, f, b)) f[b + S_SAME_SINCE] = c.ts;
@@ -45,7 +45,7 @@ export function commit(c: Scratch, st: SymbolStore, s: number, p: Params): void 
 
 /** A trade was rejected by a price check: count the streak and re-anchor after enough of them. */
 export function priceRejected(st: SymbolStore, s: number, p: Params): void {
-  const f = st.f;
+  const f = st.values;
   const b = s * F_STRIDE;
   const streak = f[b + S_PRICE_STREAK]! + 1;
   if ((p.spikeReanchorAfter as number) > 0 && streak >= (p.spikeReanchorAfter as number)) {

@@ -47,9 +47,12 @@ export const DEFAULT_MAX_SYMBOLS = 4096;
 
 export class SymbolStore {
   readonly capacity: number;
-  readonly f: Float64Array;
-  readonly i: Int32Array;
-  readonly tbl: Uint8Array;
+  /** Per slot F_STRIDE doubles: the S_* scalars and the W_* windows. */
+  readonly values: Float64Array;
+  /** Per slot I_STRIDE ints: the tradeId dedupe ring (dedupe.ts). */
+  readonly idRing: Int32Array;
+  /** Per slot DEDUPE_T bytes: the dedupe ring's hash index. */
+  readonly idIndex: Uint8Array;
   private readonly prev: Int32Array;
   private readonly next: Int32Array;
   private head = -1; // most recently used
@@ -68,9 +71,9 @@ export class SymbolStore {
   constructor(capacity = DEFAULT_MAX_SYMBOLS) {
     if (!Number.isSafeInteger(capacity) || capacity < 1) throw new RangeError(`maxSymbols must be a positive integer, got ${capacity}`);
     this.capacity = capacity;
-    this.f = new Float64Array(capacity * F_STRIDE);
-    this.i = new Int32Array(capacity * I_STRIDE);
-    this.tbl = new Uint8Array(capacity * DEDUPE_T);
+    this.values = new Float64Array(capacity * F_STRIDE);
+    this.idRing = new Int32Array(capacity * I_STRIDE);
+    this.idIndex = new Uint8Array(capacity * DEDUPE_T);
     this.prev = new Int32Array(capacity);
     this.next = new Int32Array(capacity);
     this.slotExchange = new Array<string>(capacity).fill("");
@@ -152,12 +155,12 @@ export class SymbolStore {
 
   private init(s: number): void {
     const b = s * F_STRIDE;
-    this.f.fill(NaN, b, b + SCALARS);
-    this.f[b + S_PRICE_STREAK] = 0;
-    winClear(this.f, b + W_PRICE);
-    winClear(this.f, b + W_SIZE);
-    winClear(this.f, b + W_SPREAD);
-    dedupeClear(this.i, s * I_STRIDE, this.tbl, s * DEDUPE_T);
+    this.values.fill(NaN, b, b + SCALARS);
+    this.values[b + S_PRICE_STREAK] = 0;
+    winClear(this.values, b + W_PRICE);
+    winClear(this.values, b + W_SIZE);
+    winClear(this.values, b + W_SPREAD);
+    dedupeClear(this.idRing, s * I_STRIDE, this.idIndex, s * DEDUPE_T);
   }
 
   touch(s: number): void {

@@ -46,7 +46,7 @@ export class Validator {
   private reanchor0 = 0;
   private reanchor1 = 0;
   private readonly store: SymbolStore;
-  private readonly c = new Scratch();
+  private readonly scratch = new Scratch();
   private readonly result: ValidationResult = { ok: false, tick: null, rejects: [], flags: [] };
   private readonly trade = newTrade();
   private readonly tradeSeq = newTradeSeq();
@@ -109,7 +109,7 @@ export class Validator {
    * is the size of the tick's encoding as it arrived (0 = unknown), for tick.too_large. Never throws.
    */
   validate(raw: unknown, recvTsUs: number, encodedBytes = 0): ValidationResult {
-    const c = this.c;
+    const c = this.scratch;
     const cfg = this.cfg;
     c.reset(recvTsUs);
     const reg = cfg.registry;

@@ -120,7 +120,7 @@ export function createApp(deps: AppDeps) {
         return json(200, { reloaded: true, source: config.CHECKS_CONFIG || "(defaults)" });
       } catch (err) {
         const e = err as Error & { key?: string };
-        return json(400, { error: e.message, code: "config.invalid", ...(e.key ? { key: e.key } : {}) });
+        return errorResponse(errors.checksConfig(e.message, e.key));
       }
     }), { parse: "none" })
     // Operators (and the fault run) end a validator worker; the pool answers its requests 503 and
@@ -129,7 +129,7 @@ export function createApp(deps: AppDeps) {
       const index = Number(params.index);
       if (!pool) return errorResponse(errors.disabled("validators", config.ROLE));
       if (!Number.isInteger(index) || index < 0 || index >= pool.size) {
-        return json(404, { error: `no validator worker ${params.index} (there are ${pool.size})`, code: "worker.unknown" });
+        return errorResponse(errors.unknownWorker(params.index, pool.size));
       }
       pool.terminateWorker(index, "was restarted by POST /v1/workers/:index/restart");
       return json(202, { worker: index, restarting: true });
@@ -138,7 +138,7 @@ export function createApp(deps: AppDeps) {
     // commits what it holds and leaves its group, so the new one starts without waiting for a rebalance.
     .post("/v1/sink/restart", ({ request, query }) => guarded(request, () => {
       if (!deps.restartSink) return errorResponse(errors.disabled("a sink", config.ROLE));
-      if (!deps.restartSink(query.hard === "true")) return json(409, { error: "the sink cannot be restarted in place here (in ROLE=sink it is the process: restart the process)", code: "sink.not_restartable" });
+      if (!deps.restartSink(query.hard === "true")) return errorResponse(errors.notRestartable());
       return json(202, { sink: "restarting" });
     }), { parse: "none" })
     .get("/v1/stats", ({ request }) => guarded(request, async () => json(200, {
@@ -161,8 +161,8 @@ export function createApp(deps: AppDeps) {
       return new Response(text, { headers: { "content-type": "text/plain; version=0.0.4" } });
     })
     .onError(({ code, error, request }) => {
-      if (code === "NOT_FOUND") return auth.allows(request.headers) ? json(404, { error: "not found", code: "route.not_found" }) : errorResponse(errors.unauthorized());
-      if (code === "PARSE" || code === "VALIDATION") return json(400, { error: String((error as Error).message), code: "body.malformed" });
+      if (code === "NOT_FOUND") return errorResponse(auth.allows(request.headers) ? errors.notFound() : errors.unauthorized());
+      if (code === "PARSE" || code === "VALIDATION") return errorResponse(errors.malformed(String((error as Error).message)));
       return errorResponse(error);
     });
   return { app, websocket: stream.handlers };

@@ -1,6 +1,6 @@
 // Answers of the HTTP surface: a JSON body, and an error as `{error, code, ...detail}` with its
 // status (and Retry-After for a 503). One place, so the routes and the WebSocket upgrade agree.
-import { IngestError } from "../errors.ts";
+import { IngestError, errors } from "../errors.ts";
 import { log } from "../log.ts";
 
 export const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
@@ -12,5 +12,6 @@ export function errorResponse(err: unknown): Response {
     return json(err.status, err.toJSON(), err.retryAfter ? { "retry-after": String(err.retryAfter) } : {});
   }
   log.error("unexpected error", { error: String((err as Error)?.stack ?? err) });
-  return json(500, { error: "internal error", code: "internal" });
+  const internal = errors.internal();
+  return json(internal.status, internal.toJSON());
 }

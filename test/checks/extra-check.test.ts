@@ -18,7 +18,7 @@ const sizeNotRound = value({
 const tsRepeated = history({
   id: "ts.repeated", severity: "reject", overridable: true, params: {}, reads: ["ts"],
   description: "ts equals the symbol's latest accepted ts.",
-  fires: (c, _p, st, s) => s >= 0 && c.ts === st.f[s * F_STRIDE + S_LAST_TS],
+  fires: (c, _p, st, s) => s >= 0 && c.ts === st.values[s * F_STRIDE + S_LAST_TS],
 });
 
 const at = (id: string) => CHECK_ENTRIES.findIndex((e) => e.id === id);

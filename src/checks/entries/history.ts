@@ -14,13 +14,13 @@ import { winCount, winMad, winMedian } from "../window.ts";
 const hash = new Int32Array(2);
 
 /** The last accepted seq of the tick's stream (trades and quotes are separate streams), NaN = none. */
-const lastSeq = (c: Scratch, st: SymbolStore, s: number) => st.f[s * F_STRIDE + (c.kind === KIND_TRADE ? S_TRADE_SEQ : S_QUOTE_SEQ)]!;
+const lastSeq = (c: Scratch, st: SymbolStore, s: number) => st.values[s * F_STRIDE + (c.kind === KIND_TRADE ? S_TRADE_SEQ : S_QUOTE_SEQ)]!;
 
 export const HISTORY = [
   history({ id: "ts.backwards", severity: "reject", overridable: true, reads: ["ts"],
     params: { maxBackwardsMs: { default: 1_000, type: "number", min: 0, description: "How far ts may fall behind the latest accepted ts of the symbol." } },
     description: "ts is earlier than the symbol's latest accepted ts minus maxBackwardsMs.",
-    fires: (c, p, st, s) => s >= 0 && c.ts < st.f[s * F_STRIDE + S_LAST_TS]! - p.maxBackwardsMs * 1000 }),
+    fires: (c, p, st, s) => s >= 0 && c.ts < st.values[s * F_STRIDE + S_LAST_TS]! - p.maxBackwardsMs * 1000 }),
   // The three seq checks exclude each other; a tick without seq (NaN) fires none of them.
   history({ id: "seq.duplicate", severity: "reject", overridable: true, params: none, reads: ["seq"],
     description: "seq equals the last accepted seq of the symbol's stream (trades and quotes are separate streams).",
@@ -38,7 +38,7 @@ export const HISTORY = [
       hashId(c.tradeId, hash);
       c.idHash1 = hash[0]!;
       c.idHash2 = hash[1]!;
-      return s >= 0 && dedupeHas(st.i, s * I_STRIDE, st.tbl, s * DEDUPE_T, c.idHash1, c.idHash2);
+      return s >= 0 && dedupeHas(st.idRing, s * I_STRIDE, st.idIndex, s * DEDUPE_T, c.idHash1, c.idHash2);
     } }),
   history({ id: "price.spike", severity: "reject", overridable: true, reads: ["price"], on: "trade",
     params: {
@@ -48,7 +48,7 @@ export const HISTORY = [
     description: "The trade price moved more than maxJumpPct from the last accepted trade price.",
     fires: (c, p, st, s) => {
       if (s < 0) return false;
-      const last = st.f[s * F_STRIDE + S_LAST_PRICE]!;
+      const last = st.values[s * F_STRIDE + S_LAST_PRICE]!;
       return Math.abs(c.price - last) > (p.maxJumpPct / 100) * last; // NaN last: false
     } }),
   history({ id: "price.outlier", severity: "flag", overridable: true, reads: ["price"], on: "trade",
@@ -61,13 +61,13 @@ export const HISTORY = [
     fires: (c, p, st, s) => {
       if (s < 0) return false;
       const b = s * F_STRIDE + W_PRICE;
-      if (winCount(st.f, b) < p.outlierMinSamples) return false;
-      const med = winMedian(st.f, b);
+      if (winCount(st.values, b) < p.outlierMinSamples) return false;
+      const med = winMedian(st.values, b);
       const dev = Math.abs(c.price - med);
       const gamma = (p.outlierGammaBps / 1e4) * med;
       // The band is k·σ + γ·med ≥ γ·med: inside γ there is no need for MAD (the common case, so the
       // O(W) MAD is computed only for the few prices that might be outliers). 1.4826 turns MAD into σ.
-      return dev > gamma && dev > p.outlierK * 1.4826 * winMad(st.f, b, med) + gamma;
+      return dev > gamma && dev > p.outlierK * 1.4826 * winMad(st.values, b, med) + gamma;
     } }),
   history({ id: "size.spike", severity: "flag", overridable: true, reads: ["size"], on: "trade",
     params: {
@@ -78,7 +78,7 @@ export const HISTORY = [
     fires: (c, p, st, s) => {
       if (s < 0) return false;
       const b = s * F_STRIDE + W_SIZE;
-      return winCount(st.f, b) >= p.sizeSpikeMinSamples && c.size > p.sizeSpikeK * winMedian(st.f, b);
+      return winCount(st.values, b) >= p.sizeSpikeMinSamples && c.size > p.sizeSpikeK * winMedian(st.values, b);
     } }),
   history({ id: "spread.spike", severity: "flag", overridable: true, reads: ["bid", "ask"], on: "quote",
     params: {
@@ -89,16 +89,16 @@ export const HISTORY = [
     fires: (c, p, st, s) => {
       if (s < 0) return false;
       const b = s * F_STRIDE + W_SPREAD;
-      const med = winMedian(st.f, b);
+      const med = winMedian(st.values, b);
       // A median spread of 0 (a locked book) gives no scale: skip rather than flag every quote.
-      return med > 0 && winCount(st.f, b) >= p.spreadSpikeMinSamples && c.ask - c.bid > p.spreadSpikeK * med;
+      return med > 0 && winCount(st.values, b) >= p.spreadSpikeMinSamples && c.ask - c.bid > p.spreadSpikeK * med;
     } }),
   history({ id: "trade.outside_quote", severity: "flag", overridable: true, reads: ["price", "ts"], on: "trade",
     params: { maxQuoteAgeMs: { default: 5_000, type: "number", min: 0, description: "The last quote is used only when its ts is within this of the trade's ts." } },
     description: "The trade price is outside [bid − spread, ask + spread] of the symbol's last accepted quote.",
     fires: (c, p, st, s) => {
       if (s < 0) return false;
-      const f = st.f;
+      const f = st.values;
       const b = s * F_STRIDE;
       if (!(Math.abs(c.ts - f[b + S_QUOTE_TS]!) <= p.maxQuoteAgeMs * 1000)) return false; // also: no quote yet (NaN)
       const bid = f[b + S_BID]!;
@@ -112,7 +112,7 @@ export const HISTORY = [
     fires: (c, p, st, s) => {
       if (s < 0) return false;
       const b = s * F_STRIDE;
-      return sameQuote(c, st.f, b) && c.ts - st.f[b + S_SAME_SINCE]! > p.maxStaleMs * 1000;
+      return sameQuote(c, st.values, b) && c.ts - st.values[b + S_SAME_SINCE]! > p.maxStaleMs * 1000;
     } }),
   history({ id: "rate.burst", severity: "flag", overridable: true, reads: [],
     params: {
@@ -124,8 +124,8 @@ export const HISTORY = [
       let avail = p.burstCapacity;
       if (s >= 0) {
         const b = s * F_STRIDE;
-        const elapsed = c.now - st.f[b + S_TOKENS_AT]!;
-        if (elapsed === elapsed) avail = Math.min(p.burstCapacity, st.f[b + S_TOKENS]! + Math.max(0, elapsed) * (p.burstMaxPerSec / 1e6));
+        const elapsed = c.now - st.values[b + S_TOKENS_AT]!;
+        if (elapsed === elapsed) avail = Math.min(p.burstCapacity, st.values[b + S_TOKENS]! + Math.max(0, elapsed) * (p.burstMaxPerSec / 1e6));
       }
       c.tokens = avail; // kept for the commit, which takes one token
       return avail < 1;
