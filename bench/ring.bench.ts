@@ -4,7 +4,7 @@
 // This file is also the Worker script for the cross-thread case (see the bottom).
 import { isMainThread } from "node:worker_threads";
 import { bench, do_not_optimize, group } from "mitata";
-import { Ring } from "../src/ring/index.ts";
+import { Ring, recordBytes } from "../src/ring/index.ts";
 import { runStage, type StageResult } from "./lib/report.ts";
 
 const RING_BYTES = 1 << 20;
@@ -79,7 +79,7 @@ function singleThread(): void {
 function crossThread(): void {
   const pool = payloads(BATCH * 16);
   const batchBytes = Array.from({ length: 16 }, (_, b) =>
-    pool.slice(b * BATCH, (b + 1) * BATCH).reduce((sum, p) => sum + Ring.prototype.recordBytes(p.length), 0),
+    pool.slice(b * BATCH, (b + 1) * BATCH).reduce((sum, p) => sum + recordBytes(p.length), 0),
   );
   bench(`main → worker, batches of ${BATCH} published once, completions back [${CROSS_RECORDS} record]`, function* () {
     const sab = Ring.allocate(RING_BYTES);

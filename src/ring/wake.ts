@@ -10,9 +10,9 @@
 import { SLEEPING, WRITE } from "./layout.ts";
 
 /** Atomics.waitAsync exists on Bun 1.4.4 (checked); other runtimes may lack it. */
-export const HAS_WAIT_ASYNC = typeof Atomics.waitAsync === "function";
+const HAS_WAIT_ASYNC = typeof Atomics.waitAsync === "function";
 /** Without waitAsync the async wait degrades to a timer of at most this many ms (a coarse poll). */
-export const FALLBACK_POLL_MS = 1;
+const FALLBACK_POLL_MS = 1;
 
 /** Producer side, right after Atomics.store(WRITE): wake the consumer only if it said it sleeps. */
 export function wakeConsumer(header: Int32Array): void {
@@ -36,12 +36,12 @@ export function sleepWhileAsync(header: Int32Array, seen: number, timeoutMs: num
     return new Promise((resolve) => setTimeout(resolve, Math.min(timeoutMs, FALLBACK_POLL_MS)));
   }
   Atomics.store(header, SLEEPING, 1);
-  const r = Atomics.waitAsync(header, WRITE, seen, timeoutMs);
-  if (!r.async) {
+  const wait = Atomics.waitAsync(header, WRITE, seen, timeoutMs);
+  if (!wait.async) {
     Atomics.store(header, SLEEPING, 0);
     return Promise.resolve();
   }
-  return r.value.then(() => {
+  return wait.value.then(() => {
     Atomics.store(header, SLEEPING, 0);
   });
 }

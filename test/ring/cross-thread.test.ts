@@ -2,7 +2,7 @@
 // ring when the tick ring is full), the worker verifies every record and sends completions back.
 import { afterAll, describe, expect, test } from "bun:test";
 import { Ring, recordBytes } from "../../src/ring/index.ts";
-import { Rng, Sizes, fillRecord, ringWithCanaries, type SizeMode } from "./util.ts";
+import { Rng, Sizes, fillRecord, readOne, ringWithCanaries, type SizeMode } from "./util.ts";
 import type { EchoJob, JobResult, VerifyJob } from "./worker.ts";
 
 const workers: Worker[] = [];
@@ -132,7 +132,7 @@ describe("across a real Worker", () => {
       producer.publish();
       while (!(await replies.waitForDataAsync(30_000)));
       worst = Math.max(worst, performance.now() - t0);
-      expect(Array.from(replies.read()!)).toEqual([i, 1, 2, 3, 4]);
+      expect(Array.from(readOne(replies)!)).toEqual([i, 1, 2, 3, 4]);
     }
     expect((await finished).received).toBe(rounds);
     console.log(`wake round trip: worst ${worst.toFixed(2)} ms over ${rounds}`);

@@ -2,15 +2,11 @@
 // round trips. Producer and consumer are two Ring objects over the same SAB, as across threads.
 import { describe, expect, test } from "bun:test";
 import { Ring, recordBytes } from "../../src/ring/index.ts";
-import { Rng, Sizes, SequenceVerifier, fillRecord, ringWithCanaries } from "./util.ts";
+import { Rng, Sizes, SequenceVerifier, freeBytes, readOne, ringWithCanaries, takeOne, writeSeq } from "./util.ts";
 
 function pair(capacity: number) {
   const sab = Ring.allocate(capacity);
   return { producer: new Ring(sab), consumer: new Ring(sab) };
-}
-
-function writeSeq(ring: Ring, seq: number, length: number): boolean {
-  return ring.writeWith(length, (bytes, offset) => fillRecord(bytes, offset, seq, length));
 }
 
 /** Move both cursors of an empty ring from 0 to `offset` (a multiple of 4) by writing and reading records. */
@@ -19,7 +15,7 @@ function moveTo(producer: Ring, consumer: Ring, offset: number): void {
     const record = Math.min(left, (producer.capacity / 4) & -4);
     expect(producer.write(new Uint8Array(record - 4))).toBe(true);
     producer.publish();
-    expect(consumer.read()!.length).toBe(record - 4);
+    expect(readOne(consumer)!.length).toBe(record - 4);
     left -= record;
   }
 }
@@ -33,7 +29,7 @@ describe("layout", () => {
     expect(ring.maxPayload).toBe(508);
     expect(ring.bytes.length).toBe(1024);
     expect(ring.usedBytes()).toBe(0);
-    expect(ring.freeBytes()).toBe(1020);
+    expect(freeBytes(ring)).toBe(1020);
   });
 
   test("rejects bad capacities and foreign memory", () => {
@@ -51,11 +47,9 @@ describe("empty and full", () => {
   test("an empty ring yields nothing", () => {
     const { consumer } = pair(256);
     expect(consumer.available()).toBe(false);
-    expect(consumer.peekLength()).toBe(-1);
-    expect(consumer.peek()).toBeNull();
-    expect(consumer.read()).toBeNull();
     expect(consumer.drain(() => {})).toBe(0);
-    expect(() => consumer.release()).toThrow();
+    expect(readOne(consumer)).toBeNull();
+    expect(consumer.usedBytes()).toBe(0);
   });
 
   test("writes are invisible until publish", () => {
@@ -65,7 +59,7 @@ describe("empty and full", () => {
     expect(producer.usedBytes()).toBe(0);
     producer.publish();
     expect(consumer.available()).toBe(true);
-    expect(Array.from(consumer.read()!)).toEqual([1, 2, 3]);
+    expect(Array.from(readOne(consumer)!)).toEqual([1, 2, 3]);
   });
 
   test("fill to capacity - 4 bytes at every starting offset; one more record fails", () => {
@@ -76,35 +70,39 @@ describe("empty and full", () => {
       const rng = new Rng(start + 1);
       let seq = 0;
       // Random records while there is plenty of room, then top up with exact-size ones.
+      // (Each write is published at once so that freeBytes, which reads the shared offsets, sees it.)
       for (;;) {
-        const free = producer.freeBytes();
+        const free = freeBytes(producer);
         if (free < 40) break;
         expect(writeSeq(producer, seq++, rng.int(24))).toBe(true);
+        producer.publish();
       }
-      for (let guard = 0; producer.freeBytes() > 0 && guard < 100; guard++) {
-        const free = producer.freeBytes();
+      for (let guard = 0; freeBytes(producer) > 0 && guard < 100; guard++) {
+        const free = freeBytes(producer);
         // After the tail the largest record that fits is the front room; fall back to 0-length.
         const len = Math.min(free - 4, 12);
         if (!writeSeq(producer, seq++, len)) {
           seq--;
           expect(writeSeq(producer, seq++, 0)).toBe(true);
         }
+        producer.publish();
       }
       // Full: only the ALIGN bytes that keep "full" apart from "empty" are left.
-      expect(producer.freeBytes()).toBe(0);
+      expect(freeBytes(producer)).toBe(0);
       expect(producer.canWrite(4)).toBe(false);
       expect(producer.write(new Uint8Array(0))).toBe(false);
       producer.publish();
       expect(consumer.usedBytes()).toBe(capacity - 4);
       // Reading one record frees its bytes (and a PAD'ed tail before it, if any);
       // 4-byte (empty) records always fit while any bytes are free.
-      const first = consumer.peekLength();
-      consumer.release();
-      const freed = producer.freeBytes();
-      expect(freed === recordBytes(first) || (consumer.peekOffset === 4 && freed > recordBytes(first))).toBe(true);
+      const first = takeOne(consumer)!;
+      const freed = freeBytes(producer);
+      const firstBytes = recordBytes(first.bytes.length);
+      expect(freed === firstBytes || (first.offset === 4 && freed > firstBytes)).toBe(true);
       for (let left = freed; left > 0; left -= 4) expect(producer.write(new Uint8Array(0))).toBe(true);
       expect(producer.write(new Uint8Array(0))).toBe(false);
-      expect(producer.freeBytes()).toBe(0);
+      producer.publish();
+      expect(freeBytes(producer)).toBe(0);
     }
   });
 
@@ -115,7 +113,7 @@ describe("empty and full", () => {
       const big = new Uint8Array(producer.maxPayload).fill(7);
       expect(producer.write(big)).toBe(true);
       producer.publish();
-      expect(consumer.read()).toEqual(big);
+      expect(readOne(consumer)).toEqual(big);
       expect(() => producer.write(new Uint8Array(producer.maxPayload + 1))).toThrow(RangeError);
     }
   });
@@ -130,11 +128,11 @@ describe("wrap", () => {
     producer.publish();
     // The skipped tail counts as used until the consumer passes the PAD.
     expect(consumer.usedBytes()).toBe(56 + 64 + 12);
-    const view = consumer.peek()!;
-    expect(view.byteOffset - consumer.bytes.byteOffset).toBe(4); // payload right after offset 0's header
-    expect(view.every((b) => b === 1)).toBe(true);
-    consumer.release();
-    expect(Array.from(consumer.read()!)).toEqual(new Array(8).fill(2));
+    const wrapped = takeOne(consumer)!;
+    expect(wrapped.offset).toBe(4); // payload right after offset 0's header
+    expect(wrapped.bytes.length).toBe(60);
+    expect(wrapped.bytes.every((b) => b === 1)).toBe(true);
+    expect(Array.from(readOne(consumer)!)).toEqual(new Array(8).fill(2));
     expect(consumer.usedBytes()).toBe(0);
   });
 
@@ -144,7 +142,7 @@ describe("wrap", () => {
     expect(producer.write(new Uint8Array(52))).toBe(true); // 56 bytes: ends at 256 → 0
     producer.publish();
     expect(consumer.usedBytes()).toBe(56);
-    expect(consumer.read()!.length).toBe(52);
+    expect(readOne(consumer)!.length).toBe(52);
     expect(consumer.usedBytes()).toBe(0);
   });
 });
@@ -161,7 +159,7 @@ describe("batches", () => {
       producer.publish();
       const sizes = Array.from({ length: 1 + rng.int(6) }, () => rng.int(producer.maxPayload / 2));
       const total = sizes.reduce((sum, n) => sum + recordBytes(n), 0);
-      const free = producer.freeBytes();
+      const free = freeBytes(producer);
       const yes = producer.canWrite(total);
       if (total > free) expect(yes).toBe(false);
       if (yes) for (const n of sizes) expect(producer.write(new Uint8Array(n))).toBe(true);
@@ -173,7 +171,7 @@ describe("batches", () => {
     expect(producer.canWrite(1020)).toBe(true); // empty at 0: everything but the ALIGN gap
     expect(producer.canWrite(1024)).toBe(false);
     moveTo(producer, consumer, 100); // empty at 100: tail 924 bytes, front 100
-    expect(producer.freeBytes()).toBe(1020);
+    expect(freeBytes(producer)).toBe(1020);
     expect(producer.canWrite(924)).toBe(true); // fills the tail exactly
     // Might fit by splitting around the end, but that depends on the record sizes: refused.
     expect(producer.canWrite(928)).toBe(false);
@@ -188,25 +186,25 @@ describe("batches", () => {
       for (const [start, end] of [[5, 9], [0, 48], [1, 50], [10, 210], [7, 7], [0, 300]] as const) {
         expect(producer.write(source, start, end)).toBe(true);
         producer.publish();
-        expect(consumer.read()).toEqual(source.slice(start, end));
+        expect(readOne(consumer)).toEqual(source.slice(start, end));
       }
     }
   });
 
-  test("reserve/commit and writeWith write in place", () => {
+  test("reserve/commit write in place", () => {
     const { producer, consumer } = pair(256);
     const at = producer.reserve(40);
     expect(at).toBeGreaterThanOrEqual(4);
     producer.bytes.set([9, 8, 7], at);
     producer.commit(3); // shorter than reserved: only 3 bytes are the record
     expect(() => producer.commit(1)).toThrow(RangeError); // nothing reserved any more
-    expect(producer.writeWith(10, (bytes, offset) => {
-      bytes[offset] = 5;
-      return 1;
-    })).toBe(true);
+    const next = producer.reserve(10);
+    expect(next).toBe(at + 8); // right after the 3-byte record (4-byte header, padded to 4)
+    producer.bytes[next] = 5;
+    producer.commit(1);
     producer.publish();
-    expect(Array.from(consumer.read()!)).toEqual([9, 8, 7]);
-    expect(Array.from(consumer.read()!)).toEqual([5]);
+    expect(Array.from(readOne(consumer)!)).toEqual([9, 8, 7]);
+    expect(Array.from(readOne(consumer)!)).toEqual([5]);
   });
 
   test("drain hands records in order and releases once; a throwing handler keeps its record", () => {
@@ -233,10 +231,15 @@ describe("batches", () => {
     writeSeq(producer, 0, 100);
     writeSeq(producer, 1, 100);
     producer.publish();
-    expect(new Ring(sab).read()!.length).toBe(100);
+    expect(readOne(new Ring(sab))!.length).toBe(100);
     const consumer = new Ring(sab);
-    expect(consumer.read()![0]).toBe(1);
-    expect(new Ring(sab).freeBytes()).toBe(252);
+    expect(readOne(consumer)![0]).toBe(1);
+    expect(freeBytes(new Ring(sab))).toBe(252);
+    // A later producer writes on from the published WRITE, a later consumer reads from READ.
+    const laterProducer = new Ring(sab);
+    expect(writeSeq(laterProducer, 2, 100)).toBe(true);
+    laterProducer.publish();
+    expect(readOne(new Ring(sab))![0]).toBe(2);
   });
 });
 
@@ -266,19 +269,11 @@ describe("randomised round trips (ringbuf.js style)", () => {
           pending = -1;
         }
         producer.publish();
-        // Consumer: one of three ways of reading.
+        // Consumer: a bounded drain (sometimes of nothing), one record at a time, or everything.
         const how = rng.int(3);
         if (how === 0) consumer.drain(check, rng.int(8));
-        else if (how === 1) {
-          const length = consumer.peekLength();
-          if (length >= 0) {
-            check(consumer.bytes, consumer.peekOffset, length);
-            consumer.release();
-          }
-        } else {
-          const record = consumer.read();
-          if (record) check(record, 0, record.length);
-        }
+        else if (how === 1) consumer.drain(check, 1);
+        else consumer.drain(check);
       }
       consumer.drain(check);
       expect(verifier.firstError).toBe("");

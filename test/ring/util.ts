@@ -111,3 +111,38 @@ export function ringWithCanaries(capacity: number): { sab: SharedArrayBuffer; of
     },
   };
 }
+
+// ---------------------------------------------------------------- reading and writing one record
+// The production API writes with write/reserve+commit and reads with drain; these helpers build the
+// one-record conveniences the tests want on top of it (they allocate, which production code must not).
+
+/** Write record `seq` of `length` bytes in place (reserve, fill, commit); false if no room. Not published. */
+export function writeSeq(ring: Ring, seq: number, length: number): boolean {
+  const at = ring.reserve(length);
+  if (at < 0) return false;
+  fillRecord(ring.bytes, at, seq, length);
+  ring.commit(length);
+  return true;
+}
+
+/** The next record, copied, with the offset in `ring.bytes` its payload had; null if the ring is empty. Releases it. */
+export function takeOne(ring: Ring): { offset: number; bytes: Uint8Array } | null {
+  let taken: { offset: number; bytes: Uint8Array } | null = null;
+  ring.drain((bytes, offset, length) => {
+    taken = { offset, bytes: bytes.slice(offset, offset + length) };
+  }, 1);
+  return taken;
+}
+
+/** The next record's payload, copied and released; null if the ring is empty. */
+export function readOne(ring: Ring): Uint8Array | null {
+  return takeOne(ring)?.bytes ?? null;
+}
+
+/**
+ * Bytes free for records (what a producer could still write, `capacity - 4 - used`), read from the
+ * shared offsets: counts published records only, so publish before asking.
+ */
+export function freeBytes(ring: Ring): number {
+  return ring.capacity - 4 - ring.usedBytes();
+}
