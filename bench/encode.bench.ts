@@ -4,9 +4,9 @@ import { bench, do_not_optimize, group } from "mitata";
 import { Unpackr } from "msgpackr";
 import { loadChecksConfig, Validator } from "../src/checks/index.ts";
 import { encodeValid } from "../src/kafka/encode.ts";
-import { recordPackr, validRecord } from "../src/kafka/records.ts";
+import { recordPackr, validRecord } from "../src/kafka/values.ts";
 import type { Tick } from "../src/tick.ts";
-import { tickStream } from "../test/helpers/gen.ts";
+import { tickStream } from "./lib/tick-gen.ts";
 import { runStage, type StageResult } from "./lib/report.ts";
 
 export async function main(): Promise<StageResult> {

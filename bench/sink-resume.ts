@@ -5,8 +5,8 @@
 //
 //   bun bench/sink-resume.ts            (the stack must be up: bash scripts/stack.sh up)
 import { startSink } from "../src/sink/index.ts";
-import { rowCount, stack, testEnv } from "../test/sink/harness.ts";
-import { makeTicks, produceRecords } from "../test/sink/produce.ts";
+import { rowCount, stack, testEnv } from "./lib/sink-env.ts";
+import { makeTicks, produceRecords } from "./lib/valid-records.ts";
 
 const ROUNDS = 3;
 const OUTAGE_MS = 3000;

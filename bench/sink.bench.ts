@@ -15,18 +15,19 @@ import { runStage, type Row, type StageResult } from "./lib/report.ts";
 import { pack } from "msgpackr";
 import { connect } from "node:net";
 import { loadConfig, topics } from "../src/config.ts";
-import { decodeRecord, memberOf, scoreOf, zsetKey, type SinkTick } from "../src/sink/records.ts";
+import { decodeRecord, type SinkTick } from "../src/sink/decode-record.ts";
+import { memberOf, scoreOf, zsetKey } from "../src/sink/redis-layout.ts";
 import { decodeMessage } from "../src/sink/consumer.ts";
 import { createRedisWriter, redisClient } from "../src/sink/redis-writer.ts";
 import { createPgWriter, pgClient } from "../src/sink/pg-writer.ts";
-import { migrate } from "../src/sink/schema.ts";
+import { migrate } from "../src/sink/pg-schema.ts";
 import { createFlusher } from "../src/sink/flush.ts";
-import { newStats } from "../src/sink/metrics.ts";
+import { newSinkState } from "../src/sink/stats.ts";
 import { startSink } from "../src/sink/index.ts";
-import { kafkaFor, makeTicks, produceRecords } from "../test/sink/produce.ts";
+import { kafkaFor, makeTicks, produceRecords } from "./lib/valid-records.ts";
 import { encodeValid } from "../src/kafka/encode.ts";
 import { runCeiling } from "./ceiling.ts";
-import type { Tick } from "../src/tick.ts";
+import { routingKeyOf, type Tick } from "../src/tick.ts";
 
 const BATCH = 2000;
 
@@ -64,7 +65,7 @@ export async function main(): Promise<StageResult> {
   const records = makeTicks(BATCH, { seed: 3 });
   const values = records.map((r) => pack(r));
   const ingestValues = records.map(({ recvTs, flags, v, ...tick }) => Buffer.from(encodeValid(tick as Tick, recvTs, flags)));
-  const messages = values.map((value, i) => ({ offset: String(i), key: Buffer.from(`${records[i].exchange}:${records[i].symbol}`), value }));
+  const messages = values.map((value, i) => ({ offset: String(i), key: Buffer.from(routingKeyOf(records[i].exchange, records[i].symbol)), value }));
   group("decode consumed records", () => {
     summary(() => {
       bench("decodeRecord, another producer's layout (msgpackr + checks) [1 record]", function* () {
@@ -167,7 +168,7 @@ export async function main(): Promise<StageResult> {
   // ---------------------------------------------------------------- one whole sink batch
   if (redis && sql) {
     const ticks = values.map((v) => decodeRecord(v));
-    const stats = newStats("bench", "bench");
+    const stats = newSinkState("bench", "bench");
     const flusher = createFlusher({
       redis: createRedisWriter(redis, { url: config.REDIS_URL, keyPrefix: `${id}:`, retentionMs: 86_400_000, retentionCount: 100_000 }),
       pg: createPgWriter(sql, { table, mode: "direct" }),
@@ -244,7 +245,7 @@ async function endToEnd(id: string): Promise<Row[]> {
     const why = Object.entries(s.flushes).filter(([, k]) => k > 0).map(([r, k]) => `${k} ${r}`).join(" / ");
     console.log(
       `  SINK_FLUSH_ROWS=${String(flushRows).padEnd(5)} SINK_CONCURRENCY=${concurrency} ${mode.padEnd(7)}: ${rate.toFixed(0).padStart(7)} ticks/s ` +
-        `(flushes: ${why}; mean ${(h.batchRows.sum / h.batchRows.count).toFixed(0)} rows, redis ${(h.redisMs.sum / h.redisMs.count).toFixed(1)} ms, pg ${(h.pgMs.sum / h.pgMs.count).toFixed(1)} ms per batch; rows ${n}${n === N ? " ✓" : " ✗"})`,
+        `(flushes: ${why}; mean ${(h.batchRows.sum / h.batchRows.count).toFixed(0)} rows, redis ${((h.redisSeconds.sum / h.redisSeconds.count) * 1000).toFixed(1)} ms, pg ${((h.pgSeconds.sum / h.pgSeconds.count) * 1000).toFixed(1)} ms per batch; rows ${n}${n === N ? " ✓" : " ✗"})`,
     );
     const ns = 1e9 / rate;
     rows.push({ stage: "sink", name: `end to end, SINK_FLUSH_ROWS=${flushRows} SINK_CONCURRENCY=${concurrency} ${mode} [${N} tick]`, unit: "tick", perOp: N, ns, p50: ns, p75: ns, p99: ns, perSec: rate, samples: 1 });

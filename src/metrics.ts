@@ -1,6 +1,9 @@
-// A small Prometheus registry: counters, gauges and histograms with labels, rendered in the text
-// exposition format. Label sets are joined into one string key once per observation; the hot path
-// (per tick) never touches this: workers count per batch and the main thread per request.
+// tickgate's one metrics library: a small Prometheus registry of counters, gauges and histograms
+// with labels, rendered in the text exposition format. Prometheus conventions: base units (seconds,
+// bytes), counters end in `_total`. Label sets are joined into one string key once per observation;
+// the hot path (per tick) never touches this: workers and the sink count per batch, the main thread
+// per request. A thread keeps its own histograms and hands snapshot() (plain data) to the thread
+// that serves /metrics, which merge()s them into a registry built for that scrape.
 
 type Labels = Record<string, string>;
 
@@ -49,7 +52,7 @@ export class Gauge extends Metric {
 export const LATENCY_BUCKETS = [0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
 export class Histogram extends Metric {
-  private series = new Map<string, { counts: number[]; sum: number; count: number }>();
+  private series = new Map<string, HistogramSeries>();
   constructor(name: string, help: string, readonly buckets = LATENCY_BUCKETS) {
     super(name, help);
   }
@@ -74,6 +77,11 @@ export class Histogram extends Metric {
   snapshot(): HistogramSnapshot {
     return Object.fromEntries([...this.series].map(([k, s]) => [k, { counts: [...s.counts], sum: s.sum, count: s.count }]));
   }
+  /** One series with its bucket bounds, as plain data for a JSON answer (zeros before its first observation). */
+  summary(labels: Labels = {}): HistogramSummary {
+    const s = this.series.get(labelText(labels));
+    return { buckets: [...this.buckets], counts: s ? [...s.counts] : this.buckets.map(() => 0), sum: s?.sum ?? 0, count: s?.count ?? 0 };
+  }
   lines() {
     const out = this.header("histogram");
     for (const [key, s] of this.series) {
@@ -86,7 +94,18 @@ export class Histogram extends Metric {
   }
 }
 
-export type HistogramSnapshot = Record<string, { counts: number[]; sum: number; count: number }>;
+/** One label set's state: cumulative counts per bucket bound (observations ≤ it), their sum and number. */
+export interface HistogramSeries {
+  counts: number[];
+  sum: number;
+  count: number;
+}
+/** A histogram's state by label text, plain data (structured-clonable: it crosses threads). */
+export type HistogramSnapshot = Record<string, HistogramSeries>;
+export interface HistogramSummary extends HistogramSeries {
+  /** The upper bounds the counts are cumulative to (+Inf is `count`). */
+  buckets: number[];
+}
 
 export class Registry {
   private metrics: Metric[] = [];

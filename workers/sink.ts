@@ -1,20 +1,21 @@
-// The sink as a worker thread (ROLE=all). The parent starts it with `start(config)` over comlink
-// (src/sink/worker.ts: startSinkWorker does all of this) and then calls stats/ready/drain/shutdown.
-// The sink runs on its own thread so its decoding and COPY building never delay the HTTP path.
+// The sink as a worker thread (ROLE=all): a thin entry that exposes SinkThreadApi over comlink. The
+// parent (src/sink/thread.ts: startSinkThread) starts it with `start(config)` and then calls
+// stats/ready/drain/shutdown. The sink runs on its own thread so its decoding and COPY building
+// never delay the HTTP path.
 import * as Comlink from "comlink";
 import { log } from "../src/log.ts";
-import { startSink, type Sink, type SinkConfig, type SinkReady, type SinkStats } from "../src/sink/index.ts";
+import { startSink, type Sink, type SinkReady } from "../src/sink/index.ts";
+import type { SinkThreadApi } from "../src/sink/thread.ts";
 
 let sink: Sink | null = null;
 let starting: Promise<Sink> | null = null;
 
 const NOT_STARTED: SinkReady = { ready: false, reasons: ["sink not started"], redis: false, pg: false, kafka: false };
 
-const api = {
-  /** Starts the sink once; later calls return when the first start finished. */
-  async start(config: SinkConfig): Promise<void> {
-    // A sink that cannot go on ends this thread: the host (src/sink/host.ts) starts a fresh one,
-    // which resumes from the committed offsets (nothing unwritten was committed).
+const api: SinkThreadApi = {
+  async start(config) {
+    // A sink that cannot go on ends this thread: the runner (src/sink/runner.ts) starts a fresh
+    // one, which resumes from the committed offsets (nothing unwritten was committed).
     starting ??= startSink(config, {
       log: (m) => log.info(m, { component: "sink" }),
       onFatal: (reason) => {
@@ -24,26 +25,18 @@ const api = {
     });
     sink = await starting;
   },
-  stats(): SinkStats | null {
-    return sink ? sink.stats() : null;
-  },
-  ready(): SinkReady {
-    return sink ? sink.ready() : NOT_STARTED;
-  },
-  metricsText(): string {
-    return sink ? sink.metricsText() : "";
-  },
-  async drain(): Promise<void> {
+  stats: () => (sink ? sink.stats() : null),
+  ready: () => (sink ? sink.ready() : NOT_STARTED),
+  metricsText: () => (sink ? sink.metricsText() : ""),
+  async drain() {
     await sink?.drain();
   },
-  async shutdown(): Promise<void> {
+  async shutdown() {
     const s = sink;
     sink = null;
     starting = null;
     await s?.stop();
   },
 };
-
-export type SinkWorkerApi = typeof api;
 
 Comlink.expose(api);

@@ -4,7 +4,7 @@
 // every record that was in Kafka at the snapshot is stored. Each admin call is bounded; a failed one
 // drops the client so the next call starts afresh (the broker may just have been restarted).
 import type { Admin, Kafka } from "kafkajs";
-import { within } from "../../src/within.ts";
+import { withTimeout } from "../../src/timeout.ts";
 
 export type Offsets = Map<number, number>;
 
@@ -22,7 +22,7 @@ export class SinkProgress {
     }
     const current = this.admin;
     try {
-      return await within(CALL_MS, current.then(fn), what);
+      return await withTimeout(CALL_MS, current.then(fn), what);
     } catch (err) {
       if (this.admin === current) this.admin = null;
       current.then((a) => a.disconnect()).catch(() => {});

@@ -49,7 +49,7 @@ export function breakdown(a: Scrape | null, b: Scrape | null, ticks: number): Se
     return n > 0 ? Math.round((d(`${name}_sum`) / n) * scale * 100) / 100 : null;
   };
   const sends = d("tickgate_kafka_produce_seconds_count");
-  const batches = d("tickgate_sink_flush_ms_count");
+  const batches = d("tickgate_sink_flush_seconds_count");
   return {
     serverAckMeanMs: mean("tickgate_request_ack_seconds", 1000),
     kafkaSends: sends,
@@ -58,13 +58,13 @@ export function breakdown(a: Scrape | null, b: Scrape | null, ticks: number): Se
     sinkBatches: batches,
     sinkRowsPerBatch: batches > 0 ? Math.round(d("tickgate_sink_batch_rows_sum") / batches) : null,
     sinkRedisMeanMs: (() => {
-      const n = d("tickgate_sink_write_ms_count:redis");
-      return n > 0 ? Math.round((d("tickgate_sink_write_ms_sum:redis") / n) * 100) / 100 : null;
+      const n = d("tickgate_sink_write_seconds_count:redis");
+      return n > 0 ? Math.round((d("tickgate_sink_write_seconds_sum:redis") / n) * 1000 * 100) / 100 : null;
     })(),
     sinkPgMeanMs: (() => {
-      const n = d("tickgate_sink_write_ms_count:pg");
-      return n > 0 ? Math.round((d("tickgate_sink_write_ms_sum:pg") / n) * 100) / 100 : null;
+      const n = d("tickgate_sink_write_seconds_count:pg");
+      return n > 0 ? Math.round((d("tickgate_sink_write_seconds_sum:pg") / n) * 1000 * 100) / 100 : null;
     })(),
-    sinkFlushMeanMs: mean("tickgate_sink_flush_ms", 1),
+    sinkFlushMeanMs: mean("tickgate_sink_flush_seconds", 1000),
   };
 }

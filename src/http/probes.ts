@@ -9,7 +9,7 @@ import type { Config } from "../config.ts";
 import { createKafka } from "../kafka/client.ts";
 import type { ValidatorPool } from "../ingest/pool.ts";
 import { log } from "../log.ts";
-import { TimedOut, within } from "../within.ts";
+import { TimedOut, withTimeout } from "../timeout.ts";
 
 /**
  * One part's readiness. `state` is a fixed word (never an error's text: /readyz is unauthenticated,
@@ -36,7 +36,7 @@ const TIMEOUT_MS = 1500;
 
 async function probe(p: Promise<unknown>): Promise<ProbeResult & { error?: string }> {
   try {
-    await within(TIMEOUT_MS, p, "probe");
+    await withTimeout(TIMEOUT_MS, p, "probe");
     return { ok: true };
   } catch (err) {
     return { ok: false, state: err instanceof TimedOut ? "timeout" : "unreachable", error: String((err as Error)?.message ?? err) };
@@ -123,7 +123,7 @@ export function createProbes(config: Config, parts: ProbedParts): Probes {
     }
     if (sql) jobs.push(probe(sql`select 1`).then((r) => void (checks.postgres = note("postgres", r))));
     if (parts.sinkReady) {
-      // The sink host bounds its own call into the sink thread: a stuck sink rejects with TimedOut.
+      // The sink runner (src/sink/runner.ts) bounds its own call into the sink thread: a stuck sink rejects with TimedOut.
       jobs.push(
         parts.sinkReady().then(
           (r) => void (checks.sink = note("sink", r)),

@@ -18,7 +18,7 @@
 //                    pipeline.behind. One clock (Date.now()) for every time here.
 import type { Admin, Kafka } from "kafkajs";
 import { log } from "../log.ts";
-import { within } from "../within.ts";
+import { withTimeout } from "../timeout.ts";
 
 export interface SinkProgressOptions {
   group: string;
@@ -188,7 +188,7 @@ export class SinkProgress {
       if (!this.admin) {
         const admin = this.kafka.admin();
         try {
-          await within(POLL_TIMEOUT_MS, admin.connect(), "connecting the sink-progress admin client");
+          await withTimeout(POLL_TIMEOUT_MS, admin.connect(), "connecting the sink-progress admin client");
         } catch (e) {
           // A connect that finishes after the bound must not leave a client behind.
           void admin.disconnect().catch(() => {});
@@ -199,7 +199,7 @@ export class SinkProgress {
       const now = Date.now();
       // High watermarks only feed the lag, which is read at the idle rate; commits are read every poll.
       const readHigh = now - this.highReadAt >= (this.opts.idlePollMs ?? 200);
-      const [groups, tops] = await within(POLL_TIMEOUT_MS, Promise.all([
+      const [groups, tops] = await withTimeout(POLL_TIMEOUT_MS, Promise.all([
         this.admin.fetchOffsets({ groupId: this.opts.group, topics: [this.opts.topic] }),
         readHigh ? this.admin.fetchTopicOffsets(this.opts.topic) : null,
       ]), "reading the sink group's offsets");

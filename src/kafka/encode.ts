@@ -1,13 +1,13 @@
 // A MessagePack encoder for the one shape on the hot path: the `ticks.valid` value. Its keys are
 // known, so their bytes are prepared once and each record is a run of byte stores into a shared
-// slab. Any MessagePack decoder reads the result (the tests compare it with msgpackr and with
-// validRecord()); other values (rejects, completions) use msgpackr.
+// slab. Any MessagePack decoder reads the result (the tests compare it with msgpackr, with
+// validRecord() and with TICK_FIELDS); other values (rejects, completions) use msgpackr.
 //
 // Returns Buffer views into a slab; a new slab is allocated when one is full, so earlier views stay
 // valid (Kafka holds them until the batch is acknowledged). Allocates one view per record and
 // nothing else, unless a string field is not ASCII. The state is module-level (one encoder per
 // thread) because JavaScriptCore optimises plain variables better than object fields here.
-import { RECORD_VERSION, type Tick } from "../tick.ts";
+import { RECORD_VERSION, TICK_FIELDS, VALID_RECORD_EXTRAS, type Tick } from "../tick.ts";
 
 const SLAB = 1 << 20;
 const utf8 = new TextEncoder();
@@ -18,15 +18,20 @@ let pos = 0;
 
 /** The fixstr encoding of a key, computed once (keys are ASCII). A byte loop beats `set` at this size. */
 const key = (k: string) => [0xa0 | k.length, ...[...k].map((c) => c.charCodeAt(0))];
-const K_TYPE = key("type"), K_EXCHANGE = key("exchange"), K_SYMBOL = key("symbol"), K_TS = key("ts");
-const K_PRICE = key("price"), K_SIZE = key("size"), K_SIDE = key("side"), K_TRADE_ID = key("tradeId");
-const K_BID = key("bid"), K_BID_SIZE = key("bidSize"), K_ASK = key("ask"), K_ASK_SIZE = key("askSize");
-const K_SEQ = key("seq"), K_RECV_TS = key("recvTs"), K_FLAGS = key("flags"), K_V = key("v");
-/** The keys of the layout, as bytes: the sink's fast reader (sink/decode-valid.ts) matches these. */
-export const VALID_KEYS = {
-  type: K_TYPE, exchange: K_EXCHANGE, symbol: K_SYMBOL, ts: K_TS, price: K_PRICE, size: K_SIZE, side: K_SIDE, tradeId: K_TRADE_ID,
-  bid: K_BID, bidSize: K_BID_SIZE, ask: K_ASK, askSize: K_ASK_SIZE, seq: K_SEQ, recvTs: K_RECV_TS, flags: K_FLAGS, v: K_V,
-} as const;
+/**
+ * Every key of the layout, as bytes, built from TICK_FIELDS at load. encodeValid below writes the
+ * fields in that order by hand (a loop over the table per tick would cost the hot path); a test
+ * (test/kafka/tick-fields.test.ts) holds the two equal. The sink's fast reader
+ * (src/sink/decode-valid.ts) matches these bytes too.
+ */
+type ValidKey = keyof Tick | (typeof VALID_RECORD_EXTRAS)[number];
+const KEYS: ValidKey[] = [...TICK_FIELDS.trade.map((f) => f.name), ...TICK_FIELDS.quote.map((f) => f.name), ...VALID_RECORD_EXTRAS];
+export const VALID_KEYS = {} as Record<ValidKey, readonly number[]>;
+for (const k of KEYS) VALID_KEYS[k] = key(k);
+const { type: K_TYPE, exchange: K_EXCHANGE, symbol: K_SYMBOL, ts: K_TS } = VALID_KEYS;
+const { price: K_PRICE, size: K_SIZE, side: K_SIDE, tradeId: K_TRADE_ID } = VALID_KEYS;
+const { bid: K_BID, bidSize: K_BID_SIZE, ask: K_ASK, askSize: K_ASK_SIZE } = VALID_KEYS;
+const { seq: K_SEQ, recvTs: K_RECV_TS, flags: K_FLAGS, v: K_V } = VALID_KEYS;
 
 function newSlab(atLeast: number) {
   buf = Buffer.allocUnsafeSlow(Math.max(SLAB, atLeast));
@@ -34,7 +39,7 @@ function newSlab(atLeast: number) {
   pos = 0;
 }
 
-function writeKey(k: number[]) {
+function writeKey(k: readonly number[]) {
   for (let i = 0; i < k.length; i++) buf[pos++] = k[i];
 }
 

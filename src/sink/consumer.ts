@@ -10,9 +10,9 @@
 // offset, and the writes are idempotent), and a late commit from here would move its offset back.
 import type { Consumer, EachBatchPayload, Kafka } from "kafkajs";
 import type { Batcher } from "./batcher.ts";
-import type { SinkStats } from "./metrics.ts";
-import { decodeRecord, type SinkTick } from "./records.ts";
-import { PoisonRecord, messageOf } from "./errors.ts";
+import type { SinkState } from "./stats.ts";
+import { decodeRecord, type SinkTick } from "./decode-record.ts";
+import { POISON, PoisonRecord, messageOf } from "./sink-errors.ts";
 
 /** One consumed record: decoded tick, or why it is poison. Keeps the raw bytes for the DLQ. */
 export interface Consumed {
@@ -37,7 +37,7 @@ export interface ConsumerOptions {
   fetchMaxWaitMs: number;
   /** How long a member that died without leaving (kill -9) keeps its partitions. */
   sessionTimeoutMs: number;
-  stats: SinkStats;
+  stats: SinkState;
   log: (msg: string) => void;
   /** The consumer crashed and kafkajs will not restart it. */
   onCrashForGood?: (error: unknown) => void;
@@ -47,7 +47,7 @@ export function decodeMessage(partition: number, m: { offset: string; key: Buffe
   try {
     return { partition, generation, offset: m.offset, key: m.key, value: m.value, tick: decodeRecord(m.value), poison: null };
   } catch (e) {
-    const p = e instanceof PoisonRecord ? e : new PoisonRecord("record.undecodable", messageOf(e));
+    const p = e instanceof PoisonRecord ? e : new PoisonRecord(POISON.undecodable, messageOf(e));
     return { partition, generation, offset: m.offset, key: m.key, value: m.value, tick: null, poison: p };
   }
 }

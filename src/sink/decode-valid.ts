@@ -1,11 +1,11 @@
-// The fast path of decodeRecord (records.ts) for the one layout ingest writes: encodeValid's
+// The fast path of decodeRecord (decode-record.ts) for the one layout ingest writes: encodeValid's
 // (src/kafka/encode.ts) — a map of the tick fields in a fixed order, then recvTs, flags and v. It
 // walks the bytes once and also hands back the Redis member as a copy of the value's tick-field
 // bytes under a new map header, instead of decoding the value into an object and packing the member
 // again (together ≈ 4 µs of the sink thread per tick, see docs/sink.md).
 //
 // It returns null for anything else: another key order (a record from another producer), a form
-// encodeValid never writes, a value a check would refuse. records.ts then takes the general path,
+// encodeValid never writes, a value a check would refuse. decode-record.ts then takes the general path,
 // which is the one place that says why a record is poison. So this file only ever speeds up; it
 // never decides.
 //
@@ -15,12 +15,15 @@
 // in their smallest form, other numbers as float64 (msgpackr writes integers in [−2^31, 0) and −0 in
 // an integer form: such a tick keeps its fields but gets its member from memberOf), ASCII strings
 // with the smallest header.
+//
+// The fields are read in TICK_FIELDS order (src/tick.ts) written out by hand, like encodeValid's
+// writes; test/kafka/tick-fields.test.ts holds both to the table.
 import { VALID_KEYS } from "../kafka/encode.ts";
 import { RECORD_VERSION } from "../tick.ts";
-import type { SinkTick } from "./records.ts";
+import type { SinkTick } from "./decode-record.ts";
 
 const K = VALID_KEYS;
-/** The strings records.ts accepts (str()): 1..1024 characters. */
+/** The strings decode-record.ts accepts (str()): 1..1024 characters. */
 const MAX_STRING = 1024;
 
 // The reader's state for one value: module-level, like encode.ts, because JavaScriptCore optimises

@@ -6,7 +6,7 @@ import type { Consumed } from "./consumer.ts";
 
 export interface DlqEntry {
   consumed: Consumed;
-  /** Stable code from errors.ts POISON. */
+  /** Stable code from sink-errors.ts POISON. */
   reason: string;
   detail: string;
 }

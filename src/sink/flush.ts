@@ -7,9 +7,9 @@ import type { RedisWriter } from "./redis-writer.ts";
 import type { PgWriter } from "./pg-writer.ts";
 import type { Dlq } from "./dlq.ts";
 import type { Batch } from "./batcher.ts";
-import { observe, type SinkStats, type Target } from "./metrics.ts";
-import { messageOf, type PoisonRecord, SinkUnavailable } from "./errors.ts";
-import type { SinkTick } from "./records.ts";
+import { observeBatch, type SinkState } from "./stats.ts";
+import { FlushAborted, messageOf, type PoisonRecord, SinkUnavailable, type Target } from "./sink-errors.ts";
+import type { SinkTick } from "./decode-record.ts";
 
 export interface RetryPolicy {
   initialMs: number;
@@ -22,17 +22,11 @@ export function backoffMs(n: number, p: RetryPolicy, rand = Math.random): number
   return Math.round(base * (0.75 + 0.5 * rand()));
 }
 
-/** Thrown out of flush() when the sink stops before the batch could be written: nothing is committed. */
-export class FlushAborted extends Error {
-  readonly name = "FlushAborted";
-  readonly code = "sink.aborted";
-}
-
 export interface FlusherDeps {
   redis: RedisWriter;
   pg: PgWriter;
   dlq: Dlq;
-  stats: SinkStats;
+  stats: SinkState;
   retry: RetryPolicy;
   /** True once the sink must give up on an unwritten batch (hard stop). */
   aborted: () => boolean;
@@ -138,12 +132,7 @@ export function createFlusher(d: FlusherDeps) {
     const totalMs = performance.now() - t0;
     stats.written += ticks.length;
     stats.flushes[batch.reason]++;
-    observe(stats.histograms.batchRows, batch.items.length);
-    if (ticks.length) {
-      observe(stats.histograms.redisMs, redisMs);
-      observe(stats.histograms.pgMs, pgMs);
-    }
-    observe(stats.histograms.flushMs, totalMs);
+    observeBatch(stats, batch.items.length, ticks.length ? { redis: redisMs / 1000, pg: pgMs / 1000 } : null, totalMs / 1000);
     stats.lastFlush = { reason: batch.reason, rows: batch.items.length, waitedMs: batch.waitedMs, redisMs, pgMs, totalMs, at: Date.now() };
   }
 

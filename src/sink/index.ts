@@ -1,5 +1,6 @@
 // The sink: Kafka `<prefix>.valid` → Redis pipeline + PostgreSQL COPY, offsets committed only after
-// both took a batch. Used by ROLE=sink in the main process and by workers/sink.ts for ROLE=all.
+// both took a batch. Used by ROLE=sink in the main process and by workers/sink.ts for ROLE=all
+// (runner.ts picks which; thread.ts is the parent's side of the thread).
 //
 //   consumer (kafkajs eachBatch: decode) → Batcher (ready | size | time | drain) → flush loop of SINK_CONCURRENCY writers:
 //     Redis ∥ PostgreSQL (each retried alone with capped backoff) → DLQ (poison) → commit offsets
@@ -8,19 +9,20 @@ import type Redis from "ioredis";
 import type { Sql } from "postgres";
 import { topics, type Config } from "../config.ts";
 // createKafka also registers the zstd codec the validators compress with, in this thread.
-import { createKafka, ensureTopics } from "../kafka/client.ts";
+import { createKafka } from "../kafka/client.ts";
+import { ensureTopics } from "../kafka/topics.ts";
 import { Batcher } from "./batcher.ts";
 import { createConsumer, type Consumed, type SinkConsumer } from "./consumer.ts";
 import { createDlq } from "./dlq.ts";
-import { backoffMs, createFlusher, FlushAborted, type RetryPolicy } from "./flush.ts";
-import { metricsText as renderMetrics, newStats, type SinkStats } from "./metrics.ts";
+import { backoffMs, createFlusher, type RetryPolicy } from "./flush.ts";
+import { newSinkState, sinkMetricsText, statsOf, type SinkStats } from "./stats.ts";
 import { createPgWriter, pgClient, type PgWriteMode } from "./pg-writer.ts";
 import { createRedisWriter, redisClient } from "./redis-writer.ts";
-import { migrate } from "./schema.ts";
-import { messageOf } from "./errors.ts";
+import { migrate } from "./pg-schema.ts";
+import { FlushAborted, messageOf } from "./sink-errors.ts";
 import { log as logger } from "../log.ts";
 
-export type { SinkStats } from "./metrics.ts";
+export type { SinkStats } from "./stats.ts";
 
 /** The part of the process config the sink reads (a full `Config` from loadConfig() fits). */
 export type SinkConfig = Pick<
@@ -39,7 +41,7 @@ export interface SinkOptions {
   /** Interval of the idle reachability check of Redis and PostgreSQL behind ready() (default 2000 ms). */
   healthIntervalMs?: number;
   /**
-   * The sink cannot go on (its consumer crashed for good, or its flush loop failed): the host must
+   * The sink cannot go on (its consumer crashed for good, or its flush loop failed): the runner must
    * replace it. Default: log and exit the process non-zero, for the orchestrator to restart it.
    */
   onFatal?: (reason: string) => void;
@@ -72,7 +74,7 @@ export async function startSink(config: SinkConfig, opts: SinkOptions = {}): Pro
     process.exit(1);
   });
   const t = topics(config);
-  const stats = newStats(config.SINK_GROUP, t.valid);
+  const stats = newSinkState(config.SINK_GROUP, t.valid);
   const retry: RetryPolicy = { initialMs: opts.retry?.initialMs ?? 100, maxMs: opts.retry?.maxMs ?? config.SINK_RETRY_MAX_MS };
   let aborted = false;
   let stopping = false;
@@ -222,7 +224,8 @@ export async function startSink(config: SinkConfig, opts: SinkOptions = {}): Pro
     return { ready: reasons.length === 0, reasons, redis: s.redis.up, pg: s.pg.up, kafka: s.kafka.up && stats.joined };
   }
 
-  function snapshot(): SinkStats {
+  /** Brings the two values only asked for on demand up to date. */
+  function refresh() {
     stats.buffered = batcher.size;
     stats.lag = consumer.lag();
     return stats;
@@ -254,5 +257,5 @@ export async function startSink(config: SinkConfig, opts: SinkOptions = {}): Pro
     })());
   }
 
-  return { stop, drain, stats: snapshot, ready, metricsText: () => renderMetrics(snapshot()) };
+  return { stop, drain, stats: () => statsOf(refresh()), ready, metricsText: () => sinkMetricsText(refresh()) };
 }

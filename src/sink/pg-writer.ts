@@ -12,9 +12,11 @@
 // error is dropped and the stream never finishes. So we never wait on the stream's end: the next
 // statement in the same transaction is what tells us — it fails (25P02) when the COPY failed.
 import postgres, { type Sql } from "postgres";
-import { COLUMNS, copyLine, pgTime, tickKey, type SinkTick } from "./records.ts";
-import { tableParts } from "./schema.ts";
-import { POISON, PoisonRecord, sinkErrors } from "./errors.ts";
+import { withTimeout, TimedOut } from "../timeout.ts";
+import type { SinkTick } from "./decode-record.ts";
+import { COLUMNS, copyLine, rowParams } from "./pg-row.ts";
+import { tableParts } from "./pg-schema.ts";
+import { POISON, PoisonRecord, sinkErrors } from "./sink-errors.ts";
 
 export type PgWriteMode = "direct" | "staging";
 
@@ -124,34 +126,30 @@ export function createPgWriter(sql: Sql, opts: PgWriterOptions = {}) {
     }
     if (n === 0) return { inserted: 0, path: mode, poison: new Map() };
     const data = Buffer.from(text);
-    return withTimeout(async () => {
-      if (mode === "direct") {
-        try {
-          return { inserted: await viaDirect(data, n), path: "direct", poison: new Map() };
-        } catch (e) {
-          // Connection trouble: retry later. Anything else (a stored tick → unique violation,
-          // surfacing as 25P02 here) goes the dedupe path.
-          if (isTransient(e)) throw sinkErrors.pg(e);
-        }
-      }
-      try {
-        return { inserted: await viaStaging(data), path: "staging", poison: new Map() };
-      } catch (e) {
-        if (isTransient(e)) throw sinkErrors.pg(e);
-      }
-      const r = await viaRows(ticks, skip);
-      return { ...r, path: "rows" };
+    // A write that does not answer in time counts as an outage (retried like one); every other
+    // error leaves run() already mapped.
+    return withTimeout(timeoutMs, run(ticks, skip, data, n), "postgres write").catch((e) => {
+      throw e instanceof TimedOut ? sinkErrors.pg(e) : e;
     });
   }
 
-  function withTimeout<T>(f: () => Promise<T>): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    return Promise.race([
-      f(),
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(sinkErrors.pg(new Error(`postgres write timed out after ${timeoutMs} ms`))), timeoutMs);
-      }),
-    ]).finally(() => clearTimeout(timer));
+  async function run(ticks: SinkTick[], skip: Set<number>, data: Buffer, n: number): Promise<PgWriteResult> {
+    if (mode === "direct") {
+      try {
+        return { inserted: await viaDirect(data, n), path: "direct", poison: new Map() };
+      } catch (e) {
+        // Connection trouble: retry later. Anything else (a stored tick → unique violation,
+        // surfacing as 25P02 here) goes the dedupe path.
+        if (isTransient(e)) throw sinkErrors.pg(e);
+      }
+    }
+    try {
+      return { inserted: await viaStaging(data), path: "staging", poison: new Map() };
+    } catch (e) {
+      if (isTransient(e)) throw sinkErrors.pg(e);
+    }
+    const r = await viaRows(ticks, skip);
+    return { ...r, path: "rows" };
   }
 
   async function ping(): Promise<boolean> {
@@ -164,20 +162,6 @@ export function createPgWriter(sql: Sql, opts: PgWriterOptions = {}) {
   }
 
   return { write, ping, mode };
-}
-
-/** The row as bind parameters, in COLUMNS order (text forms PostgreSQL casts from). */
-export function rowParams(t: SinkTick): (string | number | null)[] {
-  const trade = t.type === "trade";
-  return [
-    pgTime(t.ts), t.exchange, t.symbol, t.type,
-    trade ? t.price! : null, trade ? t.size! : null, trade ? t.side! : null, trade ? t.tradeId! : null,
-    trade ? null : t.bid!, trade ? null : t.bidSize!, trade ? null : t.ask!, trade ? null : t.askSize!,
-    t.seq === undefined ? null : String(t.seq),
-    "{" + t.flags.map((s) => '"' + s.replace(/\\/g, "\\\\").replace(/"/g, '\\"') + '"').join(",") + "}",
-    t.recvTs === null ? null : pgTime(t.recvTs),
-    tickKey(t),
-  ];
 }
 
 export type PgWriter = ReturnType<typeof createPgWriter>;

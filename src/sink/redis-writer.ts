@@ -8,8 +8,10 @@
 // redelivered batch leaves Redis as one successful write would: ZADD of an existing member is a
 // no-op, the trims are pure functions of the ZSET, and the hash keeps the max-ts tick.
 import Redis, { type RedisOptions } from "ioredis";
-import { lastFields, lastKey, memberOf, scoreOf, zsetKey, type SinkTick } from "./records.ts";
-import { POISON, PoisonRecord, sinkErrors } from "./errors.ts";
+import { withTimeout } from "../timeout.ts";
+import type { SinkTick } from "./decode-record.ts";
+import { lastFields, lastKey, memberOf, scoreOf, zsetKey } from "./redis-layout.ts";
+import { POISON, PoisonRecord, sinkErrors } from "./sink-errors.ts";
 
 export interface RedisWriterOptions {
   url: string;
@@ -106,18 +108,11 @@ export function createRedisWriter(redis: Redis, opts: RedisWriterOptions) {
     }
 
     let results: [Error | null, unknown][] | null;
-    let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      results = await Promise.race([
-        p.exec(),
-        new Promise<never>((_, reject) => {
-          timer = setTimeout(() => reject(new Error(`redis pipeline timed out after ${timeoutMs} ms`)), timeoutMs);
-        }),
-      ]);
+      results = await withTimeout(timeoutMs, p.exec(), "redis pipeline");
     } catch (e) {
+      // Refused, unreachable or too slow: the same outage to the flusher, which retries the batch.
       throw sinkErrors.redis(e);
-    } finally {
-      clearTimeout(timer);
     }
     if (!results) throw sinkErrors.redis(new Error("pipeline returned no results"));
 

@@ -3,9 +3,9 @@
 import { describe, expect, test } from "bun:test";
 import { Unpackr } from "msgpackr";
 import { encodeValid } from "../../src/kafka/encode.ts";
-import { validRecord } from "../../src/kafka/records.ts";
+import { validRecord } from "../../src/kafka/values.ts";
 import type { Tick } from "../../src/tick.ts";
-import { prng } from "../helpers/gen.ts";
+import { prng } from "../../bench/lib/tick-gen.ts";
 
 const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
 

@@ -6,10 +6,11 @@ import { describe, expect, test } from "bun:test";
 import { pack } from "msgpackr";
 import { encodeValid } from "../../src/kafka/encode.ts";
 import { decodeValid } from "../../src/sink/decode-valid.ts";
-import { PoisonRecord } from "../../src/sink/errors.ts";
-import { decodeRecord, memberOf, type SinkTick } from "../../src/sink/records.ts";
+import { PoisonRecord } from "../../src/sink/sink-errors.ts";
+import { decodeRecord, type SinkTick } from "../../src/sink/decode-record.ts";
+import { memberOf } from "../../src/sink/redis-layout.ts";
 import type { Tick, ValidRecord } from "../../src/tick.ts";
-import { makeTicks } from "./produce.ts";
+import { makeTicks } from "../../bench/lib/valid-records.ts";
 
 const split = (r: ValidRecord) => {
   const { recvTs, flags, v, ...tick } = r;

@@ -6,8 +6,8 @@
 // The outage is kept to a few seconds (other suites share the stack) and always ended in `finally`.
 import { afterEach, describe, expect, test } from "bun:test";
 import { startSink, type Sink } from "../../src/sink/index.ts";
-import { kafkaFor, makeTicks, produceRecords } from "./produce.ts";
-import { memberCount, rowCount, spawnSinkCli, stack, testEnv, waitFor, type TestEnv } from "./harness.ts";
+import { kafkaFor, makeTicks, produceRecords } from "../../bench/lib/valid-records.ts";
+import { memberCount, rowCount, spawnSinkCli, stack, testEnv, waitFor, type TestEnv } from "../../bench/lib/sink-env.ts";
 import { expectStored } from "./verify.ts";
 
 const N = 8_000;

@@ -1,8 +1,8 @@
 // The sink as separate processes (`bun src/sink/cli.ts`): kill -9 mid-batch and restart, and two
 // processes sharing one consumer group. Both must end with exactly N rows and N members.
 import { describe, expect, test } from "bun:test";
-import { makeTicks, produceRecords } from "./produce.ts";
-import { memberCount, rowCount, spawnSinkCli, testEnv, waitFor } from "./harness.ts";
+import { makeTicks, produceRecords } from "../../bench/lib/valid-records.ts";
+import { memberCount, rowCount, spawnSinkCli, testEnv, waitFor } from "../../bench/lib/sink-env.ts";
 import { expectStored } from "./verify.ts";
 
 const N = 20_000;

@@ -2,12 +2,13 @@
 // and none older than REDIS_RETENTION_MS before its newest, trimmed at most once per trimEveryMs.
 import { afterAll, describe, expect, test } from "bun:test";
 import { createRedisWriter, redisClient } from "../../src/sink/redis-writer.ts";
-import { decodeRecord, zsetKey } from "../../src/sink/records.ts";
+import { decodeRecord } from "../../src/sink/decode-record.ts";
+import { zsetKey } from "../../src/sink/redis-layout.ts";
 import { encodeValid } from "../../src/kafka/encode.ts";
 import type { Tick } from "../../src/tick.ts";
 import { loadConfig } from "../../src/config.ts";
-import { makeTicks } from "./produce.ts";
-import { scanKeys } from "./harness.ts";
+import { makeTicks } from "../../bench/lib/valid-records.ts";
+import { scanKeys } from "../../bench/lib/sink-env.ts";
 
 const config = loadConfig(process.env);
 const redis = redisClient(config.REDIS_URL);

@@ -4,8 +4,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { pack, unpack } from "msgpackr";
 import { startSink, type Sink } from "../../src/sink/index.ts";
-import { kafkaFor, makeTicks, produceRaw, produceRecords } from "./produce.ts";
-import { rowCount, memberCount, testEnv, waitFor, type TestEnv } from "./harness.ts";
+import { routingKeyOf } from "../../src/tick.ts";
+import { kafkaFor, makeTicks, produceRaw, produceRecords } from "../../bench/lib/valid-records.ts";
+import { rowCount, memberCount, testEnv, waitFor, type TestEnv } from "../../bench/lib/sink-env.ts";
 import { expectStored } from "./verify.ts";
 
 const N = 10_000;
@@ -52,9 +53,9 @@ describe("sink on the real stack", () => {
     ];
     const msgs = [
       ...bad.slice(0, 2),
-      ...more.slice(0, 100).map((r) => ({ key: `${r.exchange}:${r.symbol}`, value: pack(r) })),
+      ...more.slice(0, 100).map((r) => ({ key: routingKeyOf(r.exchange, r.symbol), value: pack(r) })),
       ...bad.slice(2),
-      ...more.slice(100).map((r) => ({ key: `${r.exchange}:${r.symbol}`, value: pack({ ...r, extra: "ignored" }) })),
+      ...more.slice(100).map((r) => ({ key: routingKeyOf(r.exchange, r.symbol), value: pack({ ...r, extra: "ignored" }) })),
     ];
     await produceRaw({ brokers: e.config.KAFKA_BROKERS, topic: e.topics.valid }, msgs.map(({ key, value }) => ({ key, value })));
     await waitFor("more rows", async () => (await rowCount(e)) >= N + 200, 30_000);

@@ -2,8 +2,9 @@
 // PostgreSQL and Redis. Exact counts first (cheap, clearest failure), then value by value.
 import { expect } from "bun:test";
 import type { ValidRecord } from "../../src/tick.ts";
-import { memberOf, tickKey } from "../../src/sink/records.ts";
-import { memberCount, readMembers, readRows, rowCount, type TestEnv } from "./harness.ts";
+import { tickKey } from "../../src/sink/pg-row.ts";
+import { memberOf } from "../../src/sink/redis-layout.ts";
+import { memberCount, readMembers, readRows, rowCount, type TestEnv } from "../../bench/lib/sink-env.ts";
 
 export async function expectStored(e: TestEnv, records: ValidRecord[]) {
   const n = records.length;

@@ -1,13 +1,13 @@
-// ROLE=all: the sink in a worker thread behind comlink (src/sink/host.ts "worker"), end to end.
+// ROLE=all: the sink in a worker thread behind comlink (src/sink/runner.ts "worker"), end to end.
 import { expect, test } from "bun:test";
-import { startSinkHost } from "../../src/sink/host.ts";
-import { makeTicks, produceRecords } from "./produce.ts";
-import { memberCount, rowCount, testEnv, waitFor } from "./harness.ts";
+import { startSinkRunner } from "../../src/sink/runner.ts";
+import { makeTicks, produceRecords } from "../../bench/lib/valid-records.ts";
+import { memberCount, rowCount, testEnv, waitFor } from "../../bench/lib/sink-env.ts";
 import { expectStored } from "./verify.ts";
 
 test("sink worker thread: N records stored, stats/ready/metrics over comlink, clean stop", async () => {
   const e = await testEnv();
-  const host = await startSinkHost(e.config, "worker");
+  const host = await startSinkRunner(e.config, "worker");
   try {
     const records = makeTicks(3000, { seed: 31 });
     await produceRecords({ brokers: e.config.KAFKA_BROKERS, topic: e.topics.valid }, records);

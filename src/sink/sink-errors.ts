@@ -1,5 +1,6 @@
-// Stable codes for what the sink reports on purpose, in the manner of src/errors.ts. A poison code
-// travels in a DLQ record's `reason`; an outage code is what /readyz shows while the sink waits.
+// Every error the sink reports on purpose, each with a stable `code`, in the manner of src/errors.ts
+// (named sink-errors.ts so that no two modules share a name). A poison code travels in a DLQ
+// record's `reason`; an outage code is what /readyz shows while the sink waits.
 
 /** Why a consumed record can never be stored: it goes to the DLQ once and its offset is committed. */
 export const POISON = {
@@ -25,12 +26,15 @@ export class PoisonRecord extends Error {
   }
 }
 
+/** The stores and the broker the sink writes to. */
+export type Target = "redis" | "pg" | "kafka";
+
 /** A target the sink writes to could not take a batch; the batch is kept and retried. */
 export class SinkUnavailable extends Error {
   readonly name = "SinkUnavailable";
   constructor(
-    readonly target: "redis" | "pg" | "kafka",
-    readonly code: `sink.${"redis" | "pg" | "kafka"}_unavailable`,
+    readonly target: Target,
+    readonly code: `sink.${Target}_unavailable`,
     message: string,
     readonly cause?: unknown,
   ) {
@@ -38,11 +42,15 @@ export class SinkUnavailable extends Error {
   }
 }
 
+/** Thrown out of a flush when the sink stops before the batch could be written: nothing is committed. */
+export class FlushAborted extends Error {
+  readonly name = "FlushAborted";
+  readonly code = "sink.aborted";
+}
+
 export const sinkErrors = {
   redis: (cause: unknown) => new SinkUnavailable("redis", "sink.redis_unavailable", `redis write failed: ${messageOf(cause)}`, cause),
   pg: (cause: unknown) => new SinkUnavailable("pg", "sink.pg_unavailable", `postgres write failed: ${messageOf(cause)}`, cause),
-  kafka: (cause: unknown) => new SinkUnavailable("kafka", "sink.kafka_unavailable", `kafka (dlq/commit) failed: ${messageOf(cause)}`, cause),
-  poison: (code: PoisonCode, message: string) => new PoisonRecord(code, message),
 };
 
 export function messageOf(e: unknown): string {

@@ -1,4 +1,4 @@
-// The sink behind one async surface for src/main.ts, whichever way it runs:
+// Runs the sink for src/main.ts, either way, behind one async surface (SinkRunner):
 //   "worker" (ROLE=all): a worker thread, supervised — when it ends on its own (a crash, or a sink
 //     that cannot go on) a new one is started with backoff, resuming from the committed offsets,
 //     while the ingest half keeps serving. Restarting the thread rather than the process keeps
@@ -7,10 +7,11 @@
 //     for the orchestrator to restart it, the usual contract of a single-purpose container.
 // Every call is bounded, so a stuck sink thread reads as "not ready", never as a hung /readyz or /metrics.
 import { log } from "../log.ts";
-import { within } from "../within.ts";
+import { Registry } from "../metrics.ts";
+import { withTimeout } from "../timeout.ts";
 import type { SinkConfig, SinkReady, SinkStats } from "./index.ts";
 import { startSink } from "./index.ts";
-import { startSinkWorker, type SinkWorkerHandle } from "./worker.ts";
+import { startSinkThread, type SinkThreadHandle } from "./thread.ts";
 
 /** /readyz's shape: a fixed `state` word, the error text only for the log. */
 export interface SinkProbe {
@@ -19,7 +20,7 @@ export interface SinkProbe {
   error?: string;
 }
 
-export interface SinkHost {
+export interface SinkRunner {
   ready(): Promise<SinkProbe>;
   /** null while the sink thread is (re)starting or does not answer in time. */
   stats(): Promise<(SinkStats & { restarts?: number }) | null>;
@@ -41,8 +42,8 @@ function probe(r: SinkReady): SinkProbe {
   return { ok: false, state: down.length ? `${down.join(", ")} unavailable` : "stopping", error: r.reasons.join("; ") };
 }
 
-export async function startSinkHost(config: SinkConfig, mode: "worker" | "inline"): Promise<SinkHost> {
-  if (mode === "worker") return superviseSinkWorker(config);
+export async function startSinkRunner(config: SinkConfig, mode: "worker" | "inline"): Promise<SinkRunner> {
+  if (mode === "worker") return superviseSinkThread(config);
   const s = await startSink(config);
   return {
     ready: async () => probe(s.ready()),
@@ -54,8 +55,8 @@ export async function startSinkHost(config: SinkConfig, mode: "worker" | "inline
   };
 }
 
-function superviseSinkWorker(config: SinkConfig): SinkHost {
-  let current: SinkWorkerHandle | null = null;
+function superviseSinkThread(config: SinkConfig): SinkRunner {
+  let current: SinkThreadHandle | null = null;
   let state = "starting";
   let restarts = 0;
   let stopped = false;
@@ -63,9 +64,9 @@ function superviseSinkWorker(config: SinkConfig): SinkHost {
   async function launch() {
     for (let attempt = 0; !stopped; attempt++) {
       try {
-        let started: SinkWorkerHandle | null = null;
+        let started: SinkThreadHandle | null = null;
         // Only the death of the current thread starts another (never one already replaced).
-        const handle = await startSinkWorker(config, (reason) => current === started && onDeath(reason));
+        const handle = await startSinkThread(config, (reason) => current === started && onDeath(reason));
         started = handle;
         if (stopped) return void (await handle.stop().catch(() => {}));
         current = handle;
@@ -90,29 +91,32 @@ function superviseSinkWorker(config: SinkConfig): SinkHost {
 
   void launch();
 
-  const restartMetric = () =>
-    `# HELP tickgate_sink_restarts_total sink threads restarted after ending on their own\n# TYPE tickgate_sink_restarts_total counter\ntickgate_sink_restarts_total ${restarts}\n`;
+  const restartMetric = () => {
+    const r = new Registry();
+    r.counter("tickgate_sink_restarts_total", "sink threads restarted after ending on their own").inc({}, restarts);
+    return r.text();
+  };
 
   return {
     async ready() {
       const h = current;
       if (!h) return { ok: false, state };
-      return probe(await within(CALL_MS, h.ready(), "sink readiness"));
+      return probe(await withTimeout(CALL_MS, h.ready(), "sink readiness"));
     },
     async stats() {
       const h = current;
       if (!h) return null;
-      const s = await within(CALL_MS, h.stats(), "sink stats").catch(() => null);
+      const s = await withTimeout(CALL_MS, h.stats(), "sink stats").catch(() => null);
       return s ? { ...s, restarts } : null;
     },
     async metricsText() {
       const h = current;
-      const text = h ? await within(CALL_MS, h.metricsText(), "sink metrics").catch(() => "") : "";
+      const text = h ? await withTimeout(CALL_MS, h.metricsText(), "sink metrics").catch(() => "") : "";
       return text + restartMetric();
     },
     async drain() {
       const h = current;
-      if (h) await within(config.SHUTDOWN_TIMEOUT_MS, h.drain(), "sink drain");
+      if (h) await withTimeout(config.SHUTDOWN_TIMEOUT_MS, h.drain(), "sink drain");
     },
     async stop() {
       stopped = true;
@@ -120,7 +124,7 @@ function superviseSinkWorker(config: SinkConfig): SinkHost {
       current = null;
       // Bounded: the sink's own stop gives up on unwritten batches at SHUTDOWN_TIMEOUT_MS; a thread
       // that does not answer at all is ended (nothing unwritten was committed).
-      if (h) await within(config.SHUTDOWN_TIMEOUT_MS + 1000, h.stop(), "sink stop").catch(() => h.worker.terminate());
+      if (h) await withTimeout(config.SHUTDOWN_TIMEOUT_MS + 1000, h.stop(), "sink stop").catch(() => h.worker.terminate());
     },
     restart(hard = false) {
       const h = current;
@@ -133,7 +137,7 @@ function superviseSinkWorker(config: SinkConfig): SinkHost {
       // new one is assigned the partitions without waiting out the session timeout); else ended.
       current = null;
       state = "restarting";
-      void within(config.SHUTDOWN_TIMEOUT_MS, h.stop(), "sink stop")
+      void withTimeout(config.SHUTDOWN_TIMEOUT_MS, h.stop(), "sink stop")
         .catch(() => h.worker.terminate())
         .then(() => onDeath("was restarted by POST /v1/sink/restart"));
       return true;

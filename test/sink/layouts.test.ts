@@ -1,9 +1,12 @@
-// Pure parts of the sink: record decoding and validation, the Redis member, tick_key, COPY lines.
+// Pure parts of the sink: record decoding and validation (decode-record.ts), the Redis member, keys
+// and hash (redis-layout.ts), tick_key and COPY lines (pg-row.ts).
 import { describe, expect, test } from "bun:test";
 import { pack, unpack } from "msgpackr";
-import { copyLine, decodeRecord, lastFields, memberOf, pgTime, scoreOf, tickKey, zsetKey } from "../../src/sink/records.ts";
-import { PoisonRecord } from "../../src/sink/errors.ts";
-import { makeTicks } from "./produce.ts";
+import { decodeRecord } from "../../src/sink/decode-record.ts";
+import { copyLine, pgTime, tickKey } from "../../src/sink/pg-row.ts";
+import { lastFields, memberOf, scoreOf, zsetKey } from "../../src/sink/redis-layout.ts";
+import { PoisonRecord } from "../../src/sink/sink-errors.ts";
+import { makeTicks } from "../../bench/lib/valid-records.ts";
 
 const trade = { type: "trade", exchange: "binance", symbol: "BTC-USDT", ts: 1732400000123456, price: 97000.5, size: 0.01, side: "buy", tradeId: "t1", recvTs: 1732400000200000, flags: ["price.spike"], v: 1 };
 const quote = { type: "quote", exchange: "kraken", symbol: "SOL-EUR", ts: 1732400000000001, bid: 1.5, bidSize: 0, ask: 1.6, askSize: 3, seq: 42, recvTs: 1732400000000009, flags: [], v: 1 };

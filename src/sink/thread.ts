@@ -1,10 +1,23 @@
-// Parent side of workers/sink.ts for ROLE=all: spawns the worker, starts the sink in it and returns
-// the same surface as startSink() (every call crosses the thread through comlink, hence async).
+// The sink on a worker thread (ROLE=all): the API the thread entry workers/sink.ts exposes over
+// comlink, and the parent's side, which spawns the thread, starts the sink in it and returns the
+// same surface as startSink() (every call crosses the thread, hence async). The API type lives
+// here, not in workers/, so that src/ never imports a thread entry (it spawns it by URL).
 import * as Comlink from "comlink";
-import type { SinkWorkerApi } from "../../workers/sink.ts";
 import type { SinkConfig, SinkReady, SinkStats } from "./index.ts";
 
-export interface SinkWorkerHandle {
+/** What workers/sink.ts exposes. Every value crossing it is structured-cloned (plain data only). */
+export interface SinkThreadApi {
+  /** Starts the sink once; later calls return when the first start finished. */
+  start(config: SinkConfig): Promise<void>;
+  /** null until the sink started. */
+  stats(): SinkStats | null;
+  ready(): SinkReady;
+  metricsText(): string;
+  drain(): Promise<void>;
+  shutdown(): Promise<void>;
+}
+
+export interface SinkThreadHandle {
   stats(): Promise<SinkStats | null>;
   ready(): Promise<SinkReady>;
   metricsText(): Promise<string>;
@@ -19,9 +32,9 @@ export interface SinkWorkerHandle {
  * it started; a thread that dies while starting only fails this call (the caller retries), so one
  * death is never handled twice.
  */
-export async function startSinkWorker(config: SinkConfig, onExit: (reason: string) => void = () => {}): Promise<SinkWorkerHandle> {
+export async function startSinkThread(config: SinkConfig, onExit: (reason: string) => void = () => {}): Promise<SinkThreadHandle> {
   const worker = new Worker(new URL("../../workers/sink.ts", import.meta.url).href);
-  const api = Comlink.wrap<SinkWorkerApi>(worker as any);
+  const api = Comlink.wrap<SinkThreadApi>(worker as any);
   let ended = false;
   let started = false;
   let stopping = false;
