@@ -4,7 +4,7 @@
 import { bench, group } from "mitata";
 import { Enqueuer } from "../src/ingest/enqueue.ts";
 import { Ring } from "../src/ring/index.ts";
-import { tickStream } from "../test/helpers/gen.ts";
+import { tickStream } from "./lib/tick-gen.ts";
 import { runStage, type StageResult } from "./lib/report.ts";
 
 const BATCH = 500;

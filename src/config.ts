@@ -3,9 +3,10 @@
 // the process with a message that names the variable. docs and the compose test read the same table.
 import { availableParallelism } from "node:os";
 import { EnvError } from "./errors.ts";
-import type { Compression } from "./kafka/client.ts";
 
 export type Role = "all" | "ingest" | "sink";
+/** KAFKA_COMPRESSION: how produced batches are compressed (kafka/codecs.ts maps it to the codec). */
+export type Compression = "none" | "gzip" | "zstd";
 
 type Parser<T> = (raw: string, name: string) => T;
 

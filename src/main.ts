@@ -8,9 +8,10 @@ import { createProbes } from "./http/probes.ts";
 import { OpenSockets } from "./http/stream.ts";
 import { ValidatorPool } from "./ingest/pool.ts";
 import { SinkProgress } from "./ingest/sink-progress.ts";
-import { createKafka, ensureTopics } from "./kafka/client.ts";
+import { createKafka } from "./kafka/client.ts";
+import { ensureTopics } from "./kafka/topics.ts";
 import { log } from "./log.ts";
-import { startSinkHost, type SinkHost } from "./sink/host.ts";
+import { startSinkRunner, type SinkRunner } from "./sink/runner.ts";
 
 function fatal(what: string, err: unknown): never {
   log.error(`tickgate: ${what}`, { error: String((err as Error)?.message ?? err) });
@@ -65,9 +66,9 @@ export async function main(env: Record<string, string | undefined> = process.env
     });
     await pool.start().catch((err) => fatal("validator workers did not start", err));
   }
-  let sink: SinkHost | null = null;
+  let sink: SinkRunner | null = null;
   if (config.ROLE !== "ingest") {
-    sink = await startSinkHost(config, config.ROLE === "all" ? "worker" : "inline").catch((err) => fatal("the sink did not start", err));
+    sink = await startSinkRunner(config, config.ROLE === "all" ? "worker" : "inline").catch((err) => fatal("the sink did not start", err));
   }
 
   // Hot reload of the checks config (thresholds, allowlists): SIGHUP or POST /v1/checks/reload.

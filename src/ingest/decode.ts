@@ -2,7 +2,7 @@
 // lookup table; every failure is an IngestError with a stable code (400/413/415), never a crash.
 import { C1, Unpackr } from "msgpackr";
 import { errors } from "../errors.ts";
-import { TimedOut, within } from "../within.ts";
+import { TimedOut, withTimeout } from "../timeout.ts";
 import { findJsonError } from "./json-position.ts";
 import { scanMsgpack } from "./msgpack-scan.ts";
 
@@ -135,7 +135,7 @@ export interface ChunkReader {
  */
 export async function readChunk(reader: ChunkReader, ms: number, limitMs = ms, late = "no data arrived for too long"): Promise<Chunk> {
   try {
-    return await within(ms, reader.read(), "reading the body");
+    return await withTimeout(ms, reader.read(), "reading the body");
   } catch (err) {
     if (err instanceof TimedOut) throw errors.bodyTimeout(limitMs, late);
     throw errors.incomplete((err as Error)?.message ?? String(err));

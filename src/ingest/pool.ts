@@ -2,86 +2,30 @@
 // symbol, writes it into that worker's ring, and turns the workers' completions into one answer per
 // request. The pool is the only producer of every main→worker ring and the only consumer of every
 // worker→main ring, which is what the rings' single-producer/single-consumer rule needs.
-import * as Comlink from "comlink";
+//   worker-slot.ts        spawning a worker, its rings and status slots, its health
+//   pending-requests.ts   counting completions into each request's answer
+//   enqueue.ts            packing a request's ticks into ring records
 import { Unpackr } from "msgpackr";
 import type { Config } from "../config.ts";
-import { errors, IngestError } from "../errors.ts";
+import { errors } from "../errors.ts";
 import { log } from "../log.ts";
-import { Ring } from "../ring/index.ts";
-import { within } from "../within.ts";
+import { withTimeout } from "../timeout.ts";
 import { Enqueuer } from "./enqueue.ts";
-import type { Completion } from "./records.ts";
+import { PendingRequests, type Ack, type Pending, type TickResult } from "./pending-requests.ts";
+import type { Completion } from "./ring-records.ts";
 import type { SinkProgress } from "./sink-progress.ts";
-import {
-  KAFKA_CONNECTING, KAFKA_DOWN, KAFKA_UP, STATUS_BEAT, STATUS_KAFKA, STATUS_SLOTS, type ValidatorApi, type WorkerInit,
-} from "../../workers/validator-api.ts";
+import { STALL_MS, beatAge, kafkaState, kafkaUp, spawnWorker, type KafkaState, type SlotEvents, type WorkerSlot } from "./worker-slot.ts";
 
-export interface TickResult {
-  accepted: number;
-  rejected: number;
-  flagged: number;
-  /** The rejected ticks by position, the first MAX_REJECTS_LISTED of them. */
-  rejects: { index: number; codes: string[] }[];
-  /** Present when `rejects` was cut at MAX_REJECTS_LISTED: then every reject is counted here by code. */
-  rejectsTruncated?: true;
-  rejectsByCode?: Record<string, number>;
-}
+export type { Ack, Pending, TickResult } from "./pending-requests.ts";
 
 /** A validator worker as /readyz and /v1/stats describe it. */
 export interface WorkerState {
   worker: number;
   alive: boolean;
-  kafka: "up" | "down" | "connecting";
+  kafka: KafkaState;
   /** false when the worker's event loop has not beaten for STALL_MS (it is restarted then). */
   responsive: boolean;
   restarts: number;
-}
-
-/** When a request is answered: once Kafka holds its ticks (the default), or once the sink stored them too. */
-export type Ack = "kafka" | "stored";
-
-export interface Pending {
-  id: number;
-  ack: Ack;
-  /** partition → the last offset in `<prefix>.valid` its accepted ticks were written at or before. */
-  offsets: Map<number, number>;
-  added: number;
-  completed: number;
-  flagged: number;
-  rejected: number;
-  /** The rejects with the lowest indices seen so far; cut back to the listing bound when it doubles. */
-  rejects: [number, string[]][];
-  rejectsTruncated: boolean;
-  rejectsByCode: Record<string, number>;
-  sealed: boolean;
-  settled: boolean;
-  timer: ReturnType<typeof setTimeout> | undefined;
-  resolve: (r: TickResult) => void;
-  reject: (e: Error) => void;
-  promise: Promise<TickResult>;
-}
-
-interface Slot {
-  index: number;
-  worker: Worker;
-  api: Comlink.Remote<ValidatorApi>;
-  toWorker: Ring;
-  fromWorker: Ring;
-  status: Int32Array;
-  /** request id → ticks written to this worker and not completed yet */
-  inflight: Map<number, number>;
-  alive: boolean;
-  restarts: number;
-  /** The worker's beat counter as last seen, and when (this thread's monotonic clock) it last changed. */
-  beat: { count: number; changedAt: number };
-}
-
-/** ms since the worker's beat counter last moved (read from shared memory, timed on this thread's own clock). */
-function beatAge(slot: Slot): number {
-  const count = Atomics.load(slot.status, STATUS_BEAT);
-  const now = performance.now();
-  if (count !== slot.beat.count) slot.beat = { count, changedAt: now };
-  return now - slot.beat.changedAt;
 }
 
 export interface PoolOptions {
@@ -93,37 +37,39 @@ export interface PoolOptions {
   onWorkerExit?: (index: number, reason: string) => void;
 }
 
-const WORKER_URL = new URL("../../workers/validator.ts", import.meta.url).href;
-const COMPLETION_RING_BYTES = 1 << 22;
-/** A worker whose heartbeat is this old is stuck (its event loop no longer runs): it is replaced. */
-const STALL_MS = 10_000;
-const KAFKA_STATES = { [KAFKA_UP]: "up", [KAFKA_DOWN]: "down", [KAFKA_CONNECTING]: "connecting" } as const;
+/** How often the watchdog looks for workers that stopped beating. */
+const WATCH_INTERVAL_MS = 1000;
 
 export class ValidatorPool {
   readonly size: number;
-  private slots: Slot[] = [];
-  private pending = new Map<number, Pending>();
-  private nextId = 1;
-  /** Requests Kafka acknowledged that wait for the sink (?ack=stored). */
-  private storing = 0;
+  private slots: WorkerSlot[] = [];
+  private readonly requests: PendingRequests;
   private closing = false;
   private readonly unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true });
   private readonly enqueuer: Enqueuer;
-  private readonly maxListed: number;
   private watchdog: ReturnType<typeof setInterval> | undefined;
+  private readonly events: SlotEvents = {
+    onCompletion: (slot, bytes, offset, length) => this.onCompletion(slot, bytes, offset, length),
+    onExit: (slot, reason) => this.onExit(slot, reason),
+    onLoopFailed: (slot, err) => this.terminateWorker(slot.index, `completion loop failed: ${(err as Error)?.message ?? err}`),
+  };
 
   constructor(private readonly opts: PoolOptions) {
     this.size = opts.config.WORKERS;
-    this.maxListed = opts.config.MAX_REJECTS_LISTED;
+    this.requests = new PendingRequests(opts.config, opts.progress);
     this.enqueuer = new Enqueuer(this.size, Math.floor(opts.config.RING_BYTES / 2) - 64);
   }
 
   /** Starts every worker and waits (bounded) until each has its Kafka producer connected. */
   async start(timeoutMs = 60_000): Promise<void> {
     for (let i = 0; i < this.size; i++) this.slots.push(this.spawn(i, 0));
-    await within(timeoutMs, Promise.all(this.slots.map((s) => s.api.ready())), "validator workers starting");
-    this.watchdog = setInterval(() => this.watch(), 1000);
+    await withTimeout(timeoutMs, Promise.all(this.slots.map((s) => s.api.ready())), "validator workers starting");
+    this.watchdog = setInterval(() => this.watch(), WATCH_INTERVAL_MS);
     this.watchdog.unref?.();
+  }
+
+  private spawn(index: number, restarts: number): WorkerSlot {
+    return spawnWorker(index, restarts, this.opts.config, this.opts.checksConfig, this.events);
   }
 
   /** Replaces a worker that stopped beating: a stuck event loop would otherwise hold its symbols' ticks forever. */
@@ -133,32 +79,12 @@ export class ValidatorPool {
     }
   }
 
-  private spawn(index: number, restarts: number): Slot {
-    const toWorker = Ring.allocate(this.opts.config.RING_BYTES);
-    const fromWorker = Ring.allocate(COMPLETION_RING_BYTES);
-    const status = new SharedArrayBuffer(STATUS_SLOTS * 4);
-    // Kafka counts as unreachable until this worker's producer has connected: a replacement worker
-    // must not take ticks it cannot send yet (they get 503 pipeline.busy, none taken, instead).
-    new Int32Array(status)[STATUS_KAFKA] = KAFKA_CONNECTING;
-    const init: WorkerInit = { index, toWorker, fromWorker, status, config: this.opts.config, checksConfig: this.opts.checksConfig };
-    const worker = new Worker(WORKER_URL, { workerData: init } as WorkerOptions);
-    const slot: Slot = {
-      index, worker, api: Comlink.wrap<ValidatorApi>(worker),
-      toWorker: new Ring(toWorker), fromWorker: new Ring(fromWorker), status: new Int32Array(status),
-      inflight: new Map(), alive: true, restarts, beat: { count: 0, changedAt: performance.now() }, // the start counts as a beat
-    };
-    worker.addEventListener("error", (e) => this.onExit(slot, `error: ${(e as ErrorEvent).message}`));
-    worker.addEventListener("close", (e) => this.onExit(slot, `exited with code ${(e as CloseEvent).code}`));
-    this.completionLoop(slot).catch((err) => this.terminateWorker(slot.index, `completion loop failed: ${(err as Error)?.message ?? err}`));
-    return slot;
-  }
-
   /** A worker that dies is replaced; the requests that had ticks in it fail with 503 (never silently). */
-  private onExit(slot: Slot, reason: string) {
+  private onExit(slot: WorkerSlot, reason: string) {
     if (!slot.alive) return;
     slot.alive = false;
-    slot.fromWorker.drain((b, o, l) => this.complete(slot, b, o, l));
-    for (const id of slot.inflight.keys()) this.fail(id, errors.unavailable(`validator worker ${slot.index} ${reason}`));
+    slot.fromWorker.drain((bytes, offset, length) => this.onCompletion(slot, bytes, offset, length));
+    for (const id of slot.inflight.keys()) this.requests.fail(id, errors.unavailable(`validator worker ${slot.index} ${reason}`));
     slot.inflight.clear();
     this.opts.onWorkerExit?.(slot.index, reason);
     if (this.closing) return;
@@ -168,68 +94,28 @@ export class ValidatorPool {
     fresh.api.ready().catch(() => {});
   }
 
-  private async completionLoop(slot: Slot) {
-    const handle = (bytes: Uint8Array, offset: number, length: number) => this.complete(slot, bytes, offset, length);
-    while (slot.alive) {
-      slot.fromWorker.drain(handle);
-      await slot.fromWorker.waitForDataAsync(200);
-    }
-  }
-
-  private complete(slot: Slot, bytes: Uint8Array, offset: number, length: number) {
-    let c: Completion;
+  private onCompletion(slot: WorkerSlot, bytes: Uint8Array, offset: number, length: number) {
+    let completion: Completion;
     try {
-      c = this.unpackr.unpack(bytes.subarray(offset, offset + length)) as Completion;
+      completion = this.unpackr.unpack(bytes.subarray(offset, offset + length)) as Completion;
     } catch (err) {
       // Cannot happen for records the worker wrote; its requests then end by their ack timer.
       log.error("a validator worker sent an unreadable completion (a bug); its requests end by their ack timer", { worker: slot.index, error: (err as Error).message });
       return;
     }
-    const left = (slot.inflight.get(c.r) ?? 0) - c.n;
-    if (left > 0) slot.inflight.set(c.r, left);
-    else slot.inflight.delete(c.r);
-    const p = this.pending.get(c.r);
-    if (c.o) this.opts.progress?.produced(c.o);
-    if (!p) return; // already answered (timed out or failed)
-    if (c.e) return this.fail(p.id, errors.unavailable(c.e));
-    if (c.o) for (let i = 0; i < c.o.length; i += 2) p.offsets.set(c.o[i]!, Math.max(c.o[i + 1]!, p.offsets.get(c.o[i]!) ?? -1));
-    p.completed += c.n;
-    p.flagged += c.f;
-    for (const j of c.j) this.noteReject(p, j);
-    this.maybeFinish(p);
+    const left = (slot.inflight.get(completion.request) ?? 0) - completion.ticks;
+    if (left > 0) slot.inflight.set(completion.request, left);
+    else slot.inflight.delete(completion.request);
+    if (completion.offsets) this.opts.progress?.produced(completion.offsets);
+    this.requests.complete(completion);
   }
 
-  /** Counts a reject by code and lists it while the listing is within its bound (lowest indices win). */
-  private noteReject(p: Pending, j: [number, string[]]) {
-    p.rejected++;
-    for (const code of j[1]) p.rejectsByCode[code] = (p.rejectsByCode[code] ?? 0) + 1;
-    p.rejects.push(j);
-    if (p.rejects.length >= 2 * this.maxListed) this.cutRejects(p);
-  }
-
-  private cutRejects(p: Pending) {
-    p.rejects.sort((a, b) => a[0] - b[0]);
-    if (p.rejects.length <= this.maxListed) return;
-    p.rejects.length = this.maxListed;
-    p.rejectsTruncated = true;
-  }
+  // ---------------------------------------------------------------- requests
 
   /** Starts a request. Feed it with `add`, then `seal`; `promise` settles once Kafka acknowledged all. */
   begin(ack: Ack = "kafka"): Pending {
     if (this.closing) throw errors.shuttingDown();
-    let resolve!: (r: TickResult) => void;
-    let reject!: (e: Error) => void;
-    const promise = new Promise<TickResult>((res, rej) => ((resolve = res), (reject = rej)));
-    // A streamed request can fail (worker death, Kafka error) before anyone awaits it: seal()
-    // hands the same promise to the caller, so the failure is still seen; it must not be unhandled.
-    promise.catch(() => {});
-    const p: Pending = {
-      id: this.nextId, ack, offsets: new Map(), added: 0, completed: 0, flagged: 0, rejected: 0, rejects: [], rejectsTruncated: false, rejectsByCode: {},
-      sealed: false, settled: false, timer: undefined, resolve, reject, promise,
-    };
-    this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1;
-    this.pending.set(p.id, p);
-    return p;
+    return this.requests.begin(ack);
   }
 
   /** A whole request at once: all of its ticks are taken, or none (503). */
@@ -255,23 +141,24 @@ export class ValidatorPool {
     if (this.closing) throw errors.shuttingDown();
     if (p.settled) throw errors.unavailable("the request already failed");
     this.checkBehind();
-    const q = this.enqueuer;
-    q.encode(p.id, values, baseIndex, recvTs, unreadable);
+    const enqueuer = this.enqueuer;
+    enqueuer.encode(p.id, values, baseIndex, recvTs, unreadable);
     // Reserve: single producer ⇒ the free room only grows between this check and the writes below.
     for (let w = 0; w < this.size; w++) {
-      if (q.need[w] === 0) continue;
+      const need = enqueuer.need[w];
+      if (need === 0) continue;
       const slot = this.slots[w];
       if (!slot.alive) throw errors.busy(`validator worker ${w} is restarting`);
-      if (Atomics.load(slot.status, STATUS_KAFKA) !== KAFKA_UP) throw errors.busy("Kafka is unavailable");
+      if (!kafkaUp(slot)) throw errors.busy("Kafka is unavailable");
       // Larger than half the ring might never fit (a batch does not wrap): refuse it for good, not 503.
-      if (q.need[w] > slot.toWorker.capacity / 2 - 64) throw errors.tooLargeForQueue(q.need[w], slot.toWorker.capacity);
-      if (!slot.toWorker.canWrite(q.need[w])) throw errors.full(w);
+      if (need > slot.toWorker.capacity / 2 - 64) throw errors.tooLargeForQueue(need, slot.toWorker.capacity);
+      if (!slot.toWorker.canWrite(need)) throw errors.full(w);
     }
-    q.write(this.slots.map((s) => s.toWorker));
+    enqueuer.write(this.slots.map((s) => s.toWorker));
     for (let w = 0; w < this.size; w++) {
-      if (q.records[w] === 0) continue;
+      if (enqueuer.records[w] === 0) continue;
       const inflight = this.slots[w].inflight;
-      inflight.set(p.id, (inflight.get(p.id) ?? 0) + q.records[w]);
+      inflight.set(p.id, (inflight.get(p.id) ?? 0) + enqueuer.records[w]);
     }
     p.added += values.length;
   }
@@ -288,63 +175,12 @@ export class ValidatorPool {
 
   /** No more ticks for this request: it settles once every added tick is acknowledged. */
   seal(p: Pending): Promise<TickResult> {
-    p.sealed = true;
-    // The ack bound runs from the moment the request is complete: a slow upload is not a slow Kafka.
-    if (!p.settled) this.armTimer(p);
-    this.maybeFinish(p);
-    return p.promise;
+    return this.requests.seal(p);
   }
 
   /** Stops tracking a request that is being answered with an error; late completions are ignored. */
-  forget(p: Pending) {
-    clearTimeout(p.timer);
-    p.settled = true;
-    this.pending.delete(p.id);
-  }
-
-  private maybeFinish(p: Pending) {
-    if (p.settled || !p.sealed || p.completed < p.added) return;
-    p.settled = true;
-    clearTimeout(p.timer);
-    this.pending.delete(p.id);
-    this.cutRejects(p);
-    const result: TickResult = {
-      accepted: p.added - p.rejected,
-      rejected: p.rejected,
-      flagged: p.flagged,
-      rejects: p.rejects.map(([index, codes]) => ({ index, codes })),
-    };
-    if (p.rejectsTruncated) {
-      result.rejectsTruncated = true;
-      result.rejectsByCode = p.rejectsByCode;
-    }
-    if (p.ack === "stored" && p.offsets.size > 0) {
-      // Kafka holds them; the answer waits until the sink group committed past them (Redis and PostgreSQL hold them).
-      const progress = this.opts.progress;
-      if (!progress) return p.reject(errors.notStored("this process does not follow a sink"));
-      this.storing++;
-      progress.stored(p.offsets, this.opts.config.STORED_ACK_TIMEOUT_MS).then(
-        () => p.resolve(result),
-        (err) => p.reject(errors.notStored((err as Error).message)),
-      ).finally(() => this.storing--);
-      return;
-    }
-    p.resolve(result);
-  }
-
-  private fail(id: number, err: IngestError) {
-    const p = this.pending.get(id);
-    if (!p || p.settled) return;
-    p.settled = true;
-    clearTimeout(p.timer);
-    this.pending.delete(id);
-    p.reject(err);
-  }
-
-  private armTimer(p: Pending) {
-    clearTimeout(p.timer);
-    const ms = this.opts.config.KAFKA_ACK_TIMEOUT_MS;
-    p.timer = setTimeout(() => this.fail(p.id, errors.unavailable(`Kafka did not acknowledge the ticks within ${ms} ms`)), ms);
+  forget(p: Pending): void {
+    this.requests.forget(p);
   }
 
   // ---------------------------------------------------------------- control plane
@@ -363,7 +199,7 @@ export class ValidatorPool {
   }
 
   kafkaReachable(): boolean {
-    return this.slots.every((s) => Atomics.load(s.status, STATUS_KAFKA) === KAFKA_UP);
+    return this.slots.every(kafkaUp);
   }
 
   /** Each worker's liveness and Kafka state, read from shared memory: answers even when a worker is stuck. */
@@ -371,7 +207,7 @@ export class ValidatorPool {
     return this.slots.map((s) => ({
       worker: s.index,
       alive: s.alive,
-      kafka: KAFKA_STATES[Atomics.load(s.status, STATUS_KAFKA) as 0 | 1 | 2] ?? "down",
+      kafka: kafkaState(s),
       responsive: beatAge(s) <= STALL_MS,
       restarts: s.restarts,
     }));
@@ -382,20 +218,20 @@ export class ValidatorPool {
   }
 
   inflightRequests(): number {
-    return this.pending.size + this.storing;
+    return this.requests.size;
   }
 
   // Control-plane calls to a worker that dies mid-call would never settle: each one is bounded.
 
   /** Each worker's stats; null for a worker that is restarting or does not answer within 2 s. */
   async stats() {
-    return Promise.all(this.slots.map((s) => (s.alive ? within(2000, s.api.stats(), `worker ${s.index} stats`).catch(() => null) : null)));
+    return Promise.all(this.slots.map((s) => (s.alive ? withTimeout(2000, s.api.stats(), `worker ${s.index} stats`).catch(() => null) : null)));
   }
 
   /** Validates the config in each worker and swaps it in without a restart. */
   async reloadChecks(checksConfig: unknown): Promise<void> {
     this.opts.checksConfig = checksConfig;
-    await Promise.all(this.slots.map((s) => within(5000, s.api.reloadChecks(checksConfig), `worker ${s.index} reload`)));
+    await Promise.all(this.slots.map((s) => withTimeout(5000, s.api.reloadChecks(checksConfig), `worker ${s.index} reload`)));
   }
 
   /**
@@ -406,7 +242,7 @@ export class ValidatorPool {
     this.closing = true;
     clearInterval(this.watchdog);
     const deadline = Date.now() + timeoutMs;
-    while ((this.pending.size > 0 || this.storing > 0) && Date.now() < deadline) await Bun.sleep(10);
+    while (this.requests.size > 0 && Date.now() < deadline) await Bun.sleep(10);
     const left = Math.max(100, deadline - Date.now());
     await Promise.race([
       Promise.all(this.slots.map((s) => (s.alive ? s.api.shutdown() : undefined))),
@@ -416,6 +252,6 @@ export class ValidatorPool {
       s.alive = false;
       s.worker.terminate();
     }
-    for (const id of [...this.pending.keys()]) this.fail(id, errors.unavailable("tickgate shut down before Kafka acknowledged the ticks"));
+    this.requests.failAll(errors.unavailable("tickgate shut down before Kafka acknowledged the ticks"));
   }
 }

@@ -5,7 +5,7 @@ import { IngestError } from "../../src/errors.ts";
 import { bodyKind, decodeJson, decodeMsgpack, MAX_DEPTH, readNdjson } from "../../src/ingest/decode.ts";
 import { findJsonError } from "../../src/ingest/json-position.ts";
 import { fnv1a, workerFor } from "../../src/ingest/route.ts";
-import { prng } from "../helpers/gen.ts";
+import { prng } from "../../bench/lib/tick-gen.ts";
 
 const code = (fn: () => unknown) => {
   try {

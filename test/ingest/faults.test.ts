@@ -1,7 +1,7 @@
 // Faults on the ingest path: Kafka going away, and SIGTERM under load. In both, every tick answered
 // 200 must be in Kafka afterwards.
 import { describe, expect, test } from "bun:test";
-import { normalised, tickStream } from "../helpers/gen.ts";
+import { normalised, tickStream } from "../../bench/lib/tick-gen.ts";
 import { consumeAll } from "../helpers/kafka.ts";
 import { listening, stack } from "../helpers/services.ts";
 import { startTickgate } from "../helpers/tickgate.ts";

@@ -3,7 +3,7 @@
 // payloads of the contract, in per-symbol order.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { pack } from "msgpackr";
-import { normalised, tickStream } from "../helpers/gen.ts";
+import { normalised, tickStream } from "../../bench/lib/tick-gen.ts";
 import { consumeAll } from "../helpers/kafka.ts";
 import { startTickgate, type Running } from "../helpers/tickgate.ts";
 

@@ -1,7 +1,7 @@
 // Bad requests get a clear status and code, and none of their ticks reach Kafka.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { pack } from "msgpackr";
-import { tickStream } from "../helpers/gen.ts";
+import { tickStream } from "../../bench/lib/tick-gen.ts";
 import { topicCount } from "../helpers/kafka.ts";
 import { startTickgate, type Running } from "../helpers/tickgate.ts";
 

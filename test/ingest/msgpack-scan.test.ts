@@ -5,8 +5,8 @@ import { C1, FLOAT32_OPTIONS, Packr, Unpackr } from "msgpackr";
 import { errors, IngestError } from "../../src/errors.ts";
 import { asTicks, decodeMsgpack, MAX_DEPTH } from "../../src/ingest/decode.ts";
 import { scanMsgpack } from "../../src/ingest/msgpack-scan.ts";
-import { tickStream } from "../helpers/gen.ts";
-import { prng } from "../helpers/prng.ts";
+import { tickStream } from "../../bench/lib/tick-gen.ts";
+import { prng } from "../../bench/lib/prng.ts";
 
 // The decoder's own options (src/ingest/decode.ts), so "msgpackr accepts" means what the server does.
 const unpackr = new Unpackr({ mapsAsObjects: true, useRecords: false, int64AsType: "number" });

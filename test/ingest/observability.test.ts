@@ -1,7 +1,7 @@
 // /healthz, /readyz, /metrics, /v1/checks and /v1/stats say what the contract says they say.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { CHECKS } from "../../src/checks/index.ts";
-import { tickStream } from "../helpers/gen.ts";
+import { tickStream } from "../../bench/lib/tick-gen.ts";
 import { startTickgate, type Running } from "../helpers/tickgate.ts";
 
 let tg: Running;

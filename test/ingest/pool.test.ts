@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { loadConfig, topics } from "../../src/config.ts";
 import { IngestError } from "../../src/errors.ts";
 import { ValidatorPool, type TickResult } from "../../src/ingest/pool.ts";
-import { createKafka, ensureTopics } from "../../src/kafka/client.ts";
-import { normalised, tickStream } from "../helpers/gen.ts";
+import { createKafka } from "../../src/kafka/client.ts";
+import { ensureTopics } from "../../src/kafka/topics.ts";
+import { normalised, tickStream } from "../../bench/lib/tick-gen.ts";
 import { consumeAll } from "../helpers/kafka.ts";
 import { uniqueName } from "../helpers/stack.ts";
 

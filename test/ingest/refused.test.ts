@@ -4,7 +4,7 @@
 // record.refused (kept as a digest) and go on taking ticks — never retry the batch forever.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createKafka } from "../../src/kafka/client.ts";
-import { normalised, tickStream } from "../helpers/gen.ts";
+import { normalised, tickStream } from "../../bench/lib/tick-gen.ts";
 import { consumeAll } from "../helpers/kafka.ts";
 import { config, uniqueName } from "../helpers/stack.ts";
 import { startTickgate, type Running } from "../helpers/tickgate.ts";

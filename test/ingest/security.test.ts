@@ -6,7 +6,7 @@ import { connect } from "node:net";
 import { loadConfig } from "../../src/config.ts";
 import { createAuth } from "../../src/http/auth.ts";
 import { logLine } from "../../src/log.ts";
-import { tickStream } from "../helpers/gen.ts";
+import { tickStream } from "../../bench/lib/tick-gen.ts";
 import { startTickgate, type Running } from "../helpers/tickgate.ts";
 
 let keyed: Running;

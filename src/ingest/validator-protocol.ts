@@ -1,6 +1,8 @@
 // The contract between the pool (main thread) and a validator worker: what the worker gets at
 // start (workerData), the shared status slots, and the comlink control-plane methods.
-import type { Config } from "../src/config.ts";
+// The ring records themselves are in ring-records.ts.
+import type { Config } from "../config.ts";
+import type { HistogramSnapshot } from "../metrics.ts";
 
 /** Int32 slots of the worker's status SAB (written by the worker, read by the main thread). */
 export const STATUS_KAFKA = 0; // one of KAFKA_*
@@ -15,8 +17,11 @@ export const KAFKA_CONNECTING = 2; // not connected yet (a new or restarted work
 
 export interface WorkerInit {
   index: number;
+  /** the ring of tick records, main → worker */
   toWorker: SharedArrayBuffer;
+  /** the ring of completions, worker → main */
   fromWorker: SharedArrayBuffer;
+  /** STATUS_SLOTS Int32 slots */
   status: SharedArrayBuffer;
   config: Config;
   checksConfig: unknown;
@@ -34,7 +39,7 @@ export interface WorkerStats {
     sends: number; failures: number; records: number;
     /** records Kafka refused for good (answered record.refused), and those whose digest it refused too */
     refused: number; givenUp: number;
-    latency: import("../src/metrics.ts").HistogramSnapshot; healthy: boolean;
+    latency: HistogramSnapshot; healthy: boolean;
   };
   validator: unknown;
 }

@@ -17,18 +17,21 @@ export const KIND_TICK = 0;
 /** The payload is MessagePack `[text, error]` of an NDJSON line that did not parse. */
 export const KIND_UNREADABLE = 1;
 
-/** One worker's answer for some of a request's ticks, after Kafka acknowledged them (or failed). */
+/**
+ * One worker's answer for some of a request's ticks, after Kafka acknowledged them (or failed).
+ * One per request and Kafka batch, not per tick, so the keys are whole words.
+ */
 export interface Completion {
-  /** request id */
-  r: number;
+  /** the request's id (Pending.id) */
+  request: number;
   /** how many of the request's ticks this completion covers */
-  n: number;
+  ticks: number;
   /** how many of them were accepted with at least one flag */
-  f: number;
-  /** rejected ticks: [index, codes] */
-  j: [number, string[]][];
+  flagged: number;
+  /** the rejected ones: [index in the request, reject codes] */
+  rejects: [number, string[]][];
   /** set when these ticks could not be written to Kafka: the request fails with 503 */
-  e?: string;
+  error?: string;
   /** where the accepted ones went in `<prefix>.valid`: flat [partition, last offset of the batch there, …] */
-  o?: number[];
+  offsets?: number[];
 }

@@ -1,0 +1,178 @@
+// The requests the pool has taken ticks for and not answered yet, and the counting that turns the
+// workers' completions into one answer per request: accepted/rejected/flagged totals, the listed
+// rejects, and (with ?ack=stored) the wait for the sink.
+import type { Config } from "../config.ts";
+import { errors, type IngestError } from "../errors.ts";
+import type { Completion } from "./ring-records.ts";
+import type { SinkProgress } from "./sink-progress.ts";
+
+export interface TickResult {
+  accepted: number;
+  rejected: number;
+  flagged: number;
+  /** The rejected ticks by position, the first MAX_REJECTS_LISTED of them. */
+  rejects: { index: number; codes: string[] }[];
+  /** Present when `rejects` was cut at MAX_REJECTS_LISTED: then every reject is counted here by code. */
+  rejectsTruncated?: true;
+  rejectsByCode?: Record<string, number>;
+}
+
+/** When a request is answered: once Kafka holds its ticks (the default), or once the sink stored them too. */
+export type Ack = "kafka" | "stored";
+
+export interface Pending {
+  id: number;
+  ack: Ack;
+  /** partition → the last offset in `<prefix>.valid` its accepted ticks were written at or before. */
+  offsets: Map<number, number>;
+  added: number;
+  completed: number;
+  flagged: number;
+  rejected: number;
+  /** The rejects with the lowest indices seen so far; cut back to the listing bound when it doubles. */
+  rejects: [number, string[]][];
+  rejectsTruncated: boolean;
+  rejectsByCode: Record<string, number>;
+  sealed: boolean;
+  settled: boolean;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  resolve: (r: TickResult) => void;
+  reject: (e: Error) => void;
+  promise: Promise<TickResult>;
+}
+
+type RequestsConfig = Pick<Config, "MAX_REJECTS_LISTED" | "KAFKA_ACK_TIMEOUT_MS" | "STORED_ACK_TIMEOUT_MS">;
+
+export class PendingRequests {
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 1;
+  /** Requests Kafka acknowledged that wait for the sink (?ack=stored). */
+  private storing = 0;
+  private readonly maxListed: number;
+
+  constructor(
+    private readonly config: RequestsConfig,
+    private readonly progress: SinkProgress | null | undefined,
+  ) {
+    this.maxListed = config.MAX_REJECTS_LISTED;
+  }
+
+  /** Requests not answered yet, those waiting for the sink included. */
+  get size(): number {
+    return this.pending.size + this.storing;
+  }
+
+  /** Starts tracking a request under the next id. */
+  begin(ack: Ack): Pending {
+    let resolve!: (r: TickResult) => void;
+    let reject!: (e: Error) => void;
+    const promise = new Promise<TickResult>((res, rej) => ((resolve = res), (reject = rej)));
+    // A streamed request can fail (worker death, Kafka error) before anyone awaits it: seal()
+    // hands the same promise to the caller, so the failure is still seen; it must not be unhandled.
+    promise.catch(() => {});
+    const p: Pending = {
+      id: this.nextId, ack, offsets: new Map(), added: 0, completed: 0, flagged: 0, rejected: 0, rejects: [], rejectsTruncated: false, rejectsByCode: {},
+      sealed: false, settled: false, timer: undefined, resolve, reject, promise,
+    };
+    this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1;
+    this.pending.set(p.id, p);
+    return p;
+  }
+
+  /** No more ticks for this request: it settles once every added tick is acknowledged. */
+  seal(p: Pending): Promise<TickResult> {
+    p.sealed = true;
+    // The ack bound runs from the moment the request is complete: a slow upload is not a slow Kafka.
+    if (!p.settled) this.armTimer(p);
+    this.maybeFinish(p);
+    return p.promise;
+  }
+
+  /** Stops tracking a request that is being answered with an error; late completions are ignored. */
+  forget(p: Pending): void {
+    clearTimeout(p.timer);
+    p.settled = true;
+    this.pending.delete(p.id);
+  }
+
+  /** Counts one worker's completion into its request (ignored when the request was answered already). */
+  complete(completion: Completion): void {
+    const p = this.pending.get(completion.request);
+    if (!p) return; // already answered (timed out or failed)
+    if (completion.error) return this.fail(p.id, errors.unavailable(completion.error));
+    const offsets = completion.offsets;
+    if (offsets) {
+      for (let i = 0; i < offsets.length; i += 2) p.offsets.set(offsets[i]!, Math.max(offsets[i + 1]!, p.offsets.get(offsets[i]!) ?? -1));
+    }
+    p.completed += completion.ticks;
+    p.flagged += completion.flagged;
+    for (const reject of completion.rejects) this.noteReject(p, reject);
+    this.maybeFinish(p);
+  }
+
+  /** Answers request `id` with `err` unless it is answered already. */
+  fail(id: number, err: IngestError): void {
+    const p = this.pending.get(id);
+    if (!p || p.settled) return;
+    p.settled = true;
+    clearTimeout(p.timer);
+    this.pending.delete(id);
+    p.reject(err);
+  }
+
+  /** Answers every request still waiting for Kafka with `err`. */
+  failAll(err: IngestError): void {
+    for (const id of [...this.pending.keys()]) this.fail(id, err);
+  }
+
+  /** Counts a reject by code and lists it while the listing is within its bound (lowest indices win). */
+  private noteReject(p: Pending, reject: [number, string[]]) {
+    p.rejected++;
+    for (const code of reject[1]) p.rejectsByCode[code] = (p.rejectsByCode[code] ?? 0) + 1;
+    p.rejects.push(reject);
+    if (p.rejects.length >= 2 * this.maxListed) this.cutRejects(p);
+  }
+
+  private cutRejects(p: Pending) {
+    p.rejects.sort((a, b) => a[0] - b[0]);
+    if (p.rejects.length <= this.maxListed) return;
+    p.rejects.length = this.maxListed;
+    p.rejectsTruncated = true;
+  }
+
+  private maybeFinish(p: Pending) {
+    if (p.settled || !p.sealed || p.completed < p.added) return;
+    p.settled = true;
+    clearTimeout(p.timer);
+    this.pending.delete(p.id);
+    this.cutRejects(p);
+    const result: TickResult = {
+      accepted: p.added - p.rejected,
+      rejected: p.rejected,
+      flagged: p.flagged,
+      rejects: p.rejects.map(([index, codes]) => ({ index, codes })),
+    };
+    if (p.rejectsTruncated) {
+      result.rejectsTruncated = true;
+      result.rejectsByCode = p.rejectsByCode;
+    }
+    if (p.ack === "stored" && p.offsets.size > 0) {
+      // Kafka holds them; the answer waits until the sink group committed past them (Redis and PostgreSQL hold them).
+      const progress = this.progress;
+      if (!progress) return p.reject(errors.notStored("this process does not follow a sink"));
+      this.storing++;
+      progress.stored(p.offsets, this.config.STORED_ACK_TIMEOUT_MS).then(
+        () => p.resolve(result),
+        (err) => p.reject(errors.notStored((err as Error).message)),
+      ).finally(() => this.storing--);
+      return;
+    }
+    p.resolve(result);
+  }
+
+  private armTimer(p: Pending) {
+    clearTimeout(p.timer);
+    const ms = this.config.KAFKA_ACK_TIMEOUT_MS;
+    p.timer = setTimeout(() => this.fail(p.id, errors.unavailable(`Kafka did not acknowledge the ticks within ${ms} ms`)), ms);
+  }
+}
