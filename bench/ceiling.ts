@@ -8,8 +8,10 @@ import { availableParallelism } from "node:os";
 import { isMainThread, parentPort, Worker, workerData } from "node:worker_threads";
 import { Packr } from "msgpackr";
 import { loadConfig } from "../src/config.ts";
-import { compressionType, createKafka, ensureTopics } from "../src/kafka/client.ts";
-import { normalised, tickStream } from "../test/helpers/gen.ts";
+import { createKafka } from "../src/kafka/client.ts";
+import { compressionType } from "../src/kafka/codecs.ts";
+import { ensureTopics } from "../src/kafka/topics.ts";
+import { normalised, tickStream } from "./lib/tick-gen.ts";
 import { Samples, type LatencySummary } from "./load/hist.ts";
 
 export interface CeilingOptions {

@@ -4,7 +4,7 @@ import { bench, do_not_optimize, group } from "mitata";
 import { pack, Unpackr } from "msgpackr";
 import { decodeJson, decodeMsgpack, MAX_DEPTH, readNdjson } from "../src/ingest/decode.ts";
 import { scanMsgpack } from "../src/ingest/msgpack-scan.ts";
-import { tickStream } from "../test/helpers/gen.ts";
+import { tickStream } from "./lib/tick-gen.ts";
 import { runStage, type StageResult } from "./lib/report.ts";
 
 const BATCH = 500;

@@ -2,11 +2,15 @@
 // per record, by compression. Needs Kafka (scripts/stack.sh up); says so and skips when absent.
 //   bun bench/kafka.bench.ts
 import { bench, group } from "mitata";
-import { loadConfig } from "../src/config.ts";
-import { cachedKeyPartitioner, compressionType, createKafka, ensureTopics, type Compression } from "../src/kafka/client.ts";
+import { loadConfig, type Compression } from "../src/config.ts";
+import { createKafka } from "../src/kafka/client.ts";
+import { compressionType } from "../src/kafka/codecs.ts";
+import { cachedKeyPartitioner } from "../src/kafka/partitioner.ts";
+import { ensureTopics } from "../src/kafka/topics.ts";
 import { encodeValid } from "../src/kafka/encode.ts";
+import { routingKeyOf } from "../src/tick.ts";
 import { loadChecksConfig, Validator } from "../src/checks/index.ts";
-import { tickStream } from "../test/helpers/gen.ts";
+import { tickStream } from "./lib/tick-gen.ts";
 import { runStage, type StageResult } from "./lib/report.ts";
 
 // The validator workers send what collected while the previous send was in flight: 500 at a
@@ -28,9 +32,9 @@ export async function main(): Promise<StageResult> {
   const now = Date.now() * 1000;
   const all = tickStream({ seed: 9, symbols: 100 }).batch(Math.max(...BATCHES)).flatMap(({ tick }) => {
     const r = validator.validate(tick, now);
-    return r.ok && r.tick ? [{ key: `${r.tick.exchange}:${r.tick.symbol}`, value: Buffer.from(encodeValid(r.tick, now, [])) }] : [];
+    return r.ok && r.tick ? [{ key: routingKeyOf(r.tick.exchange, r.tick.symbol), value: Buffer.from(encodeValid(r.tick, now, [])) }] : [];
   });
-  // The validator workers' producer settings (workers/validator.ts).
+  // The validator workers' producer settings (src/ingest/validator/batch-sender.ts).
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, createPartitioner: cachedKeyPartitioner });
   await producer.connect();
 

@@ -12,7 +12,8 @@
 import { unpack } from "msgpackr";
 import { Validator, loadChecksConfig } from "../../src/checks/index.ts";
 import { loadConfig, topics } from "../../src/config.ts";
-import { createKafka, ensureTopics } from "../../src/kafka/client.ts";
+import { createKafka } from "../../src/kafka/client.ts";
+import { ensureTopics } from "../../src/kafka/topics.ts";
 
 const config = loadConfig();
 const t = topics(config);

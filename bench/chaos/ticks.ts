@@ -3,7 +3,7 @@
 // Good ticks come from test/helpers/gen.ts (increasing trade ids and per-stream seqs, live ts);
 // its bad ticks are not used, as some carry no identity (a crossed quote has no seq, a candle
 // neither). The bad ticks here are trades with a negative price and a trade id of their own.
-import { normalised, prng, tickStream } from "../../test/helpers/gen.ts";
+import { normalised, prng, tickStream } from "../lib/tick-gen.ts";
 
 /** The identity of a normalised tick (a Kafka valid record, a Redis member, a tick as sent after normalised()). */
 export function identityOf(t: { type?: unknown; exchange?: unknown; symbol?: unknown; tradeId?: unknown; seq?: unknown }): string {

@@ -2,7 +2,7 @@
 // pair, so `--only INDEX` replays one body without generating the ones before it.
 // The generator is the project's mulberry32 from test/helpers/prng.ts (a bench module importing a
 // test helper: when a shared PRNG module exists outside test/, import it from there instead).
-import { prng } from "../../test/helpers/prng.ts";
+import { prng } from "../lib/prng.ts";
 
 /** A 32-bit seed for case `index` of run `seed` (murmur3's finaliser over the pair). */
 export function caseSeed(seed: number, index: number): number {

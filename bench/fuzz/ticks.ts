@@ -1,7 +1,7 @@
 // Good ticks for the fuzz cases, from the project's tick generator (test/helpers/gen.ts): live
 // timestamps (the checks refuse ticks over an hour old), and an exchange of the case's own, so the
 // per-symbol checks (duplicates, sequence gaps) never see two cases' ticks as one feed.
-import { tickStream } from "../../test/helpers/gen.ts";
+import { tickStream } from "../lib/tick-gen.ts";
 import { caseSeed, type Rand } from "./rand.ts";
 
 export type Tick = Record<string, unknown>;

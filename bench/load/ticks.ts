@@ -4,7 +4,7 @@
 // order) and good ticks are not turned into out-of-order rejects by the load tool itself.
 // Every exchange name carries the run id: the run's Redis keys and PostgreSQL rows are found by it.
 import { pack } from "msgpackr";
-import { EXCHANGES, tickStream } from "../../test/helpers/gen.ts";
+import { EXCHANGES, tickStream } from "../lib/tick-gen.ts";
 import type { Format, Mode } from "./options.ts";
 
 /** A good tick whose arrival in Redis and PostgreSQL the probe times. */

@@ -16,6 +16,7 @@ import type { RawParams } from "./compile.ts";
 import type { Params, Severity } from "./define.ts";
 import { normExchange, normSymbol } from "./names.ts";
 import { REGISTRY, defaultRawParams, type Registry } from "./registry.ts";
+import { routingKeyOf } from "../tick.ts";
 
 /** The one error the checks module throws on purpose: a bad checks config. It stops the service at start (or refuses a hot reload), naming the dotted path of the bad key. */
 export class ConfigError extends Error {
@@ -94,7 +95,7 @@ export class ChecksConfig {
       const exRaw = { ...base, ...exchanges[ex] };
       const bySymbol = new Map<string, Params>();
       for (const sym of symNames) {
-        bySymbol.set(sym, make({ ...exRaw, ...symbols[sym], ...symbols[`${ex}:${sym}`] }));
+        bySymbol.set(sym, make({ ...exRaw, ...symbols[sym], ...symbols[routingKeyOf(ex, sym)] }));
       }
       this.byExchange.set(ex, { base: make(exRaw), bySymbol });
     }
@@ -201,7 +202,7 @@ function validateScopes(o: Record<string, unknown>, at: string, kind: "exchange"
       const ex = colon < 0 ? "" : normExchange(name.slice(0, colon));
       const sym = normSymbol(colon < 0 ? name : name.slice(colon + 1));
       if (!sym || (colon >= 0 && !ex)) throw new ConfigError(key, "not a valid symbol (BASE-QUOTE) or exchange:BASE-QUOTE");
-      canon = ex ? `${ex}:${sym}` : sym;
+      canon = ex ? routingKeyOf(ex, sym) : sym;
     }
     if (canon in out) throw new ConfigError(key, `duplicates another key that normalises to ${canon}`);
     out[canon] = validateParams(objectAt(v, key), key, false, registry);

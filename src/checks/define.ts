@@ -16,17 +16,12 @@
 //   "history" fires(c, p, st, s): a condition against the symbol's history (stateful); runs only for
 //             ticks that passed every value reject. `s` is the symbol's slot, -1 for a new symbol.
 // Checks that name `on: "trade" | "quote"` run only for that tick type.
+import type { Tick, TickType } from "../tick.ts";
 import type { Scratch } from "./scratch.ts";
 import type { SymbolStore } from "./state.ts";
 
 export type Severity = "reject" | "flag";
 export type ParamType = "integer" | "number" | "number|null" | "string[]";
-export type TickType = "trade" | "quote";
-/** The tick fields a check may read (DESIGN.md, "Ticks"). */
-export type TickField =
-  | "type" | "exchange" | "symbol" | "ts" | "seq"
-  | "price" | "size" | "side" | "tradeId"
-  | "bid" | "bidSize" | "ask" | "askSize";
 
 export interface ParamSpec {
   readonly default: number | null | readonly string[];
@@ -60,7 +55,7 @@ interface Common<P extends Readonly<Record<string, ParamSpec>>> {
   /** false for checks whose failure leaves no usable tick: their severity cannot be changed or turned off. */
   readonly overridable: boolean;
   /** The tick fields the check reads (documentation, and the field a "field" check parses). */
-  readonly reads: readonly TickField[];
+  readonly reads: readonly (keyof Tick)[];
   /** A rule across the check's parameters, checked per config scope at load: [param, message] when broken. */
   readonly paramRule?: (values: Readonly<Record<string, unknown>>) => readonly [param: string, message: string] | null;
 }

@@ -5,6 +5,7 @@
 //   Validator         one per worker: validate(raw, recvTsUs) → reused ValidationResult
 //   routingKey        normalised "exchange:symbol" for picking the worker that owns a symbol
 import { exchangeOf, symbolOf } from "./names.ts";
+import { routingKeyOf } from "../tick.ts";
 
 export { CHECKS, CHECK_ENTRIES, CHECK_INDEX, REGISTRY, createRegistry, type CheckSpec, type Registry } from "./registry.ts";
 export { field, guard, history, none, shape, value, type CheckEntry, type ParamSpec, type ParamType, type Severity } from "./define.ts";
@@ -24,7 +25,7 @@ export function routingKey(raw: unknown): string {
     if (typeof exchange !== "string" || typeof symbol !== "string") return "";
     const ex = exchangeOf(exchange);
     const sym = symbolOf(symbol);
-    return ex !== "" && sym !== "" ? `${ex}:${sym}` : "";
+    return ex !== "" && sym !== "" ? routingKeyOf(ex, sym) : "";
   } catch {
     return "";
   }

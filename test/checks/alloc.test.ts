@@ -5,7 +5,7 @@
 // one allocation per several ticks. A control loop that allocates one object per tick must clear it.
 // Integer tradeIds are excluded: Tick.tradeId is a string, so they cost one string (documented).
 import { expect, test } from "bun:test";
-import { generateCorpus } from "./fixtures/corpus.ts";
+import { generateCorpus } from "../../bench/lib/corpus.ts";
 import { validator } from "./helpers.ts";
 
 const TICKS = 2_000_000;

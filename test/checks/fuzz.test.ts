@@ -3,7 +3,7 @@
 // routingKey never throws and agrees with validate on accepted ticks.
 import { expect, test } from "bun:test";
 import { CHECKS, CHECK_INDEX, routingKey } from "../../src/checks/index.ts";
-import { rng } from "./fixtures/corpus.ts";
+import { rng } from "../../bench/lib/corpus.ts";
 import { NOW, quote, trade, validator } from "./helpers.ts";
 
 const N = 120_000;

@@ -1,7 +1,7 @@
 // Golden corpus: realistic trade and quote streams over several exchanges and symbols, in every wire
 // format the normaliser accepts, pass with no reject and no flag, and normalise as expected.
 import { describe, expect, test } from "bun:test";
-import { FEEDS, generateCorpus } from "./fixtures/corpus.ts";
+import { FEEDS, generateCorpus } from "../../bench/lib/corpus.ts";
 import { validator } from "./helpers.ts";
 import { loadChecksConfig, Validator } from "../../src/checks/index.ts";
 

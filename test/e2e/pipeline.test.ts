@@ -4,10 +4,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { pack } from "msgpackr";
 import type { ValidRecord } from "../../src/tick.ts";
-import { normalised, tickStream } from "../helpers/gen.ts";
+import { normalised, tickStream } from "../../bench/lib/tick-gen.ts";
 import { consumeAll } from "../helpers/kafka.ts";
 import { startTickgate, type Running } from "../helpers/tickgate.ts";
-import { memberCount, rowCount, testEnv, type TestEnv } from "../sink/harness.ts";
+import { memberCount, rowCount, testEnv, type TestEnv } from "../../bench/lib/sink-env.ts";
 import { expectStored } from "../sink/verify.ts";
 
 let e: TestEnv;

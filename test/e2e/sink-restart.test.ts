@@ -3,10 +3,10 @@
 // the sink is restarting, and every accepted tick is still stored exactly once.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { ValidRecord } from "../../src/tick.ts";
-import { tickStream } from "../helpers/gen.ts";
+import { tickStream } from "../../bench/lib/tick-gen.ts";
 import { consumeAll } from "../helpers/kafka.ts";
 import { startTickgate, type Running } from "../helpers/tickgate.ts";
-import { memberCount, rowCount, testEnv, waitFor, type TestEnv } from "../sink/harness.ts";
+import { memberCount, rowCount, testEnv, waitFor, type TestEnv } from "../../bench/lib/sink-env.ts";
 import { expectStored } from "../sink/verify.ts";
 
 let e: TestEnv;

@@ -8,10 +8,10 @@
 //   the bound    ?ack=stored while the sink is frozen → 503 pipeline.unavailable, inKafka: true.
 import { afterAll, describe, expect, test } from "bun:test";
 import { pack } from "msgpackr";
-import { tickStream } from "../helpers/gen.ts";
+import { tickStream } from "../../bench/lib/tick-gen.ts";
 import { topicCount } from "../helpers/kafka.ts";
 import { startTickgate, type Running } from "../helpers/tickgate.ts";
-import { memberCount, rowCount, spawnSinkCli, stack, testEnv, waitFor, type TestEnv } from "../sink/harness.ts";
+import { memberCount, rowCount, spawnSinkCli, stack, testEnv, waitFor, type TestEnv } from "../../bench/lib/sink-env.ts";
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterAll(async () => {

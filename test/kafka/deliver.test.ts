@@ -6,7 +6,7 @@
 import { describe, expect, test } from "bun:test";
 import type { TopicMessages } from "kafkajs";
 import { deliver, refusalOf, type DeliverOptions, type Outgoing } from "../../src/kafka/deliver.ts";
-import { prng } from "../helpers/prng.ts";
+import { prng } from "../../bench/lib/prng.ts";
 
 class KafkaError extends Error {
   constructor(readonly type: string, readonly retriable: boolean) {

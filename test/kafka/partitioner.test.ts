@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { Partitioners, type PartitionMetadata } from "kafkajs";
 import { createRequire } from "node:module";
-import { cachedKeyPartitioner } from "../../src/kafka/client.ts";
+import { cachedKeyPartitioner } from "../../src/kafka/partitioner.ts";
 
 const meta = (n: number): PartitionMetadata[] =>
   Array.from({ length: n }, (_, i) => ({ partitionId: i, leader: 1, replicas: [1], isr: [1], partitionErrorCode: 0, offlineReplicas: [] }));
