@@ -1,6 +1,6 @@
 // The chaos run's ticks, each with an identity the loss account can find again in Kafka, Redis and
 // PostgreSQL: trades `exchange:symbol:trade:tradeId`, quotes `exchange:symbol:quote:seq`.
-// Good ticks come from test/helpers/gen.ts (increasing trade ids and per-stream seqs, live ts);
+// Good ticks come from bench/lib/tick-gen.ts (increasing trade ids and per-stream seqs, live ts);
 // its bad ticks are not used, as some carry no identity (a crossed quote has no seq, a candle
 // neither). The bad ticks here are trades with a negative price and a trade id of their own.
 import { normalised, prng, tickStream } from "../lib/tick-gen.ts";

@@ -1,7 +1,6 @@
 // Every fuzz case is rebuilt from (seed, index) alone: its own PRNG stream, seeded by a hash of the
 // pair, so `--only INDEX` replays one body without generating the ones before it.
-// The generator is the project's mulberry32 from test/helpers/prng.ts (a bench module importing a
-// test helper: when a shared PRNG module exists outside test/, import it from there instead).
+// The generator is the project's mulberry32 (bench/lib/prng.ts, shared with the tests).
 import { prng } from "../lib/prng.ts";
 
 /** A 32-bit seed for case `index` of run `seed` (murmur3's finaliser over the pair). */

@@ -1,4 +1,4 @@
-// Good ticks for the fuzz cases, from the project's tick generator (test/helpers/gen.ts): live
+// Good ticks for the fuzz cases, from the project's tick generator (bench/lib/tick-gen.ts): live
 // timestamps (the checks refuse ticks over an hour old), and an exchange of the case's own, so the
 // per-symbol checks (duplicates, sequence gaps) never see two cases' ticks as one feed.
 import { tickStream } from "../lib/tick-gen.ts";

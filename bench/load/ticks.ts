@@ -1,4 +1,4 @@
-// The tick mix of one run: test/helpers/gen.ts (random-walk prices, increasing seq/trade ids, live
+// The tick mix of one run: bench/lib/tick-gen.ts (random-walk prices, increasing seq/trade ids, live
 // timestamps, a share of bad ticks), one stream per connection over its own symbols, so each
 // symbol's ticks reach the server in order (a connection sends one request at a time, or frames in
 // order) and good ticks are not turned into out-of-order rejects by the load tool itself.

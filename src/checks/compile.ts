@@ -17,7 +17,7 @@ export type RunHistory = (c: Scratch, p: Params, st: SymbolStore, s: number) => 
 export type RawParams = Record<string, number | null | readonly string[]>;
 
 /** The statement that marks check `bit` as fired (m0 holds bits 0-31, m1 bits 32-63). */
-export const fireCode = (bit: number) => (bit < 32 ? `c.m0 |= ${1 << bit};` : `c.m1 |= ${1 << (bit - 32)};`);
+const fireCode = (bit: number) => (bit < 32 ? `c.m0 |= ${1 << bit};` : `c.m1 |= ${1 << (bit - 32)};`);
 
 const KIND_OF = { trade: KIND_TRADE, quote: KIND_QUOTE } as const;
 
@@ -40,14 +40,14 @@ function build<T>(name: string, args: string, fns: Function[], body: string): T 
   return new Function("fns", `"use strict";\n${bind}\nreturn function ${name}(${args}) {\n${body}\n};`)(fns) as T;
 }
 
-export interface Guards {
+interface Guards {
   missing: number;
   tooLong: number;
 }
 
 /**
  * Shape checks, then every field check: an absent field fires `guards.missing` when required, an
- * over-long string fires `guards.tooLong`, anything else goes to the entry's parse. Never throws for
+ * over-long string fires `guards.tooLong` (an optional field's own check), anything else goes to the entry's parse. Never throws for
  * JSON or MessagePack input (the engine still catches, for exotic objects with throwing getters).
  */
 export function compileReadTick(entries: readonly CheckEntry[], guards: Guards): ReadTick {
@@ -66,7 +66,9 @@ export function compileReadTick(entries: readonly CheckEntry[], guards: Guards):
   const read = ({ e, bit, i }: { e: FieldCheck; bit: number; i: number }) =>
     `v = raw[${JSON.stringify(e.reads[0])}]; ` +
     `if (v === undefined || v === null) { ${e.required ? fireCode(guards.missing) : ""} } ` +
-    `else if (typeof v === "string" && v.length > maxLen) { ${fireCode(guards.tooLong)} } ` +
+    // An optional field's failure stays its own, overridable check (a bad seq must not reject a tick
+    // whose seq.invalid is set to flag or off); its parser bounds the length itself.
+    `else if (typeof v === "string" && v.length > maxLen) { ${fireCode(e.required ? guards.tooLong : bit)} } ` +
     `else if (!f${i}(v, c, g)) { ${fireCode(bit)} }`;
   const body = [...shapes, "const maxLen = g.maxStringLength;", "let v;", byKind(fields, read)].join("\n");
   return build<ReadTick>("readTick", "raw, c, g", fns, body);

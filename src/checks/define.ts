@@ -4,14 +4,15 @@
 // pure function per check. The registry (registry.ts) is the list of entries; a check's bit is its
 // position in that list, never a number written by hand.
 //
-// Every check has one of four stages, the order a tick meets them in (engine.ts):
+// Every check has one of five stages, the order a tick meets them in (validator.ts):
 //   "guard"   fired by the engine itself, because it applies to every field or to the tick as a
 //             whole (its size, a missing or over-long field, a throwing getter); no function.
 //   "shape"   fires(raw, g): the decoded value is not a tick at all; nothing else is read. Shape
 //             checks run in order and stop at the first that fires, so later ones see a plain object.
 //   "field"   parse(v, c, g): reads one field into the Scratch and returns false when the value is
 //             not valid. The engine handles absent fields (schema.missing_field when `required`)
-//             and over-long strings (schema.string_too_long) first, so parse sees a present value.
+//             and over-long strings (schema.string_too_long; for an optional field, its own check)
+//             first, so parse sees a present value of bounded length.
 //   "value"   fires(c, p): a condition on the parsed fields of one tick (stateless).
 //   "history" fires(c, p, st, s): a condition against the symbol's history (stateful); runs only for
 //             ticks that passed every value reject. `s` is the symbol's slot, -1 for a new symbol.

@@ -2,7 +2,7 @@
 // stateless id of the registry must have a row with at least one pass and one fail case.
 import { describe, expect, test } from "bun:test";
 import { CHECKS } from "../../src/checks/index.ts";
-import { MS, NOW, codes, quote, trade, without, type Raw } from "./helpers.ts";
+import { MS, NOW, codes, quote, trade, validator, without, type Raw } from "./helpers.ts";
 
 /** BTC-USDT carries bounds and increments; ETH-USDT keeps the defaults except where a row says. */
 const CFG = {
@@ -132,6 +132,14 @@ describe("stateless checks at their boundaries", () => {
   test("every row names a stateless check of the registry", () => {
     const ids = new Set(CHECKS.filter((c) => !c.stateful).map((c) => c.id));
     for (const id of Object.keys(ROWS)) expect(ids.has(id), id).toBe(true);
+  });
+
+  test("an over-long seq fails seq.invalid, not schema.string_too_long: an optional field's failure stays overridable", () => {
+    const long = trade({ seq: "1".repeat(65) }); // CFG maxStringLength 64
+    expect(codes(long, CFG)).toEqual(["seq.invalid"]);
+    const flagged = validator({ ...CFG, checks: { "seq.invalid": "flag" } }).validate(long, NOW);
+    expect([flagged.ok, flagged.flags]).toEqual([true, ["seq.invalid"]]);
+    expect(codes(trade({ side: "x".repeat(65) }), CFG)).toEqual(["schema.string_too_long"]); // a required field: the guard
   });
 
   test("the base ticks are clean", () => {

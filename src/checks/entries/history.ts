@@ -1,6 +1,6 @@
 // Checks against the history of the tick's exchange:symbol, held in the SymbolStore of the one worker
 // that owns the symbol. They run only for ticks that passed every value reject, and read state that
-// only accepted ticks update (state-commit.ts). `s` is the symbol's slot, -1 for a symbol with no
+// only accepted ticks update (commit.ts). `s` is the symbol's slot, -1 for a symbol with no
 // state yet: then only rate.burst and tradeId.duplicate's hashing run.
 import { history, none } from "../define.ts";
 import { dedupeHas, hashId, T as DEDUPE_T } from "../dedupe.ts";

@@ -4,7 +4,7 @@ import { field, guard, none, shape } from "../define.ts";
 import { kindOf } from "../names.ts";
 
 /** Counts own enumerable keys, stopping at the limit (a 1M-key object costs max+1 steps). for-in over a shape seen before reuses JSC's cached enumerator: no allocation. */
-export function fieldCountOk(o: object, max: number): boolean {
+function fieldCountOk(o: object, max: number): boolean {
   let n = 0;
   for (const _ in o) if (++n > max) return false;
   return true;

@@ -7,7 +7,7 @@ import { sideOf, validIdString } from "../names.ts";
 /** Relative tolerance for "is a multiple of": absorbs binary rounding of decimal prices. */
 const STEP_EPS = 1e-6;
 
-export function offStep(x: number, step: number): boolean {
+function offStep(x: number, step: number): boolean {
   const r = x / step;
   return Math.abs(r - Math.round(r)) > STEP_EPS;
 }
