@@ -99,12 +99,14 @@ export function compileRunHistory(entries: readonly CheckEntry[]): RunHistory {
 }
 
 /**
- * A factory of compiled thresholds: one object literal with every parameter, so every Params object
- * has one hidden class and every `p.maxSpreadBps` read is monomorphic. Numbers stay in config units
- * (null → the spec's ifNull); string lists become a Set, or null when empty (= any).
+ * A factory of compiled thresholds: one object literal with every parameter and every derived value,
+ * so every Params object has one hidden class and every `p.maxSpreadBps` read is monomorphic.
+ * Parameters keep config units (null → the spec's ifNull); string lists become a Set, or null when
+ * empty (= any); derived values follow their parameter.
  */
 export function compileParams(specs: ReadonlyMap<string, ParamSpec>): (raw: RawParams) => Params {
-  const names = [...specs.keys()];
+  const derived = [...specs].flatMap(([name, spec]) => Object.entries(spec.derived ?? {}).map(([as, f]) => ({ name, as, f })));
+  const names = [...specs.keys(), ...derived.map((d) => d.as)];
   const literal = build<(vals: unknown[]) => Params>("params", "vals", [], `return { ${names.map((n, k) => `${JSON.stringify(n)}: vals[${k}]`).join(", ")} };`);
   const convert = (spec: ParamSpec, v: RawParams[string] | undefined): unknown => {
     if (spec.type === "string[]") {
@@ -113,5 +115,9 @@ export function compileParams(specs: ReadonlyMap<string, ParamSpec>): (raw: RawP
     }
     return v === null || v === undefined ? (spec.ifNull ?? spec.default ?? 0) : v;
   };
-  return (raw) => literal(names.map((n) => convert(specs.get(n)!, raw[n])));
+  return (raw) => {
+    const vals = [...specs].map(([n, spec]) => convert(spec, raw[n]));
+    for (const d of derived) vals.push(d.f(vals[names.indexOf(d.name)] as number));
+    return literal(vals);
+  };
 }

@@ -37,13 +37,19 @@ export interface ParamSpec {
   readonly items?: "exchange" | "symbol";
   /** For "number|null": the value a check sees for null ("no bound": Infinity for a maximum, 0 for a minimum or a step). */
   readonly ifNull?: number;
+  /**
+   * Values computed from this parameter once, when the config loads, under names of their own: the
+   * unit the hot path compares in (`maxAgeUs: (ms) => ms * 1000`), so no tick pays the conversion.
+   */
+  readonly derived?: Readonly<Record<string, (value: number) => number>>;
 }
 
 /** A parameter as a check function sees it: numbers in config units, string lists as a Set (null = any). */
 export type ParamValue<S extends ParamSpec> = S["type"] extends "string[]"
   ? ReadonlySet<string> | null
   : S["type"] extends "integer" | "number" | "number|null" ? number : number | ReadonlySet<string> | null; // the last: a spec of unknown type
-export type ParamValues<P extends Readonly<Record<string, ParamSpec>>> = { readonly [K in keyof P]: ParamValue<P[K]> };
+type DerivedNames<P> = { [K in keyof P]: P[K] extends { readonly derived: infer D } ? keyof D : never }[keyof P];
+export type ParamValues<P extends Readonly<Record<string, ParamSpec>>> = { readonly [K in keyof P]: ParamValue<P[K]> } & { readonly [K in DerivedNames<P> & string]: number };
 
 /** The compiled thresholds of one exchange:symbol: every parameter of every check, one object shape. */
 export type Params = Readonly<Record<string, number | ReadonlySet<string> | null>>;

@@ -54,12 +54,16 @@ export function createRegistry(entries: readonly CheckEntry[]): Registry {
   if (entries.length > MAX_CHECKS) throw new Error(`registry: ${entries.length} checks, at most ${MAX_CHECKS} fit the fired-bit words`);
   const index = new Map<string, number>();
   const paramSpecs = new Map<string, ParamSpec>();
+  const paramNames = new Set<string>(); // parameters and derived values share the one Params object
   let seenHistory = false;
   entries.forEach((e, i) => {
     if (index.has(e.id)) throw new Error(`registry: check ${e.id} listed twice`);
     index.set(e.id, i);
     for (const [name, spec] of Object.entries(e.params)) {
-      if (paramSpecs.has(name)) throw new Error(`registry: parameter ${name} of ${e.id} is declared by another check`);
+      for (const n of [name, ...Object.keys(spec.derived ?? {})]) {
+        if (paramNames.has(n)) throw new Error(`registry: parameter ${n} of ${e.id} is declared by another check`);
+        paramNames.add(n);
+      }
       paramSpecs.set(name, spec);
     }
     if (e.stage === "field" && e.reads.length !== 1) throw new Error(`registry: field check ${e.id} must read exactly one field`);
@@ -88,8 +92,8 @@ export function createRegistry(entries: readonly CheckEntry[]): Registry {
 }
 
 function publicView(e: CheckEntry): CheckSpec {
-  // ifNull is how the engine reads null, not part of the contract ("null = no bound" is in the description).
-  const params = Object.fromEntries(Object.entries(e.params).map(([name, { ifNull: _, ...spec }]) => [name, spec]));
+  // ifNull and derived are how the engine reads a value, not part of the contract.
+  const params = Object.fromEntries(Object.entries(e.params).map(([name, { ifNull: _, derived: __, ...spec }]) => [name, spec]));
   return { id: e.id, severity: e.severity, description: e.description, params, stateful: e.stage === "history", overridable: e.overridable, reads: e.reads };
 }
 
