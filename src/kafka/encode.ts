@@ -1,7 +1,7 @@
 // A MessagePack encoder for the one shape on the hot path: the `ticks.valid` value. Its keys are
 // known, so their bytes are prepared once and each record is a run of byte stores into a shared
 // slab. Any MessagePack decoder reads the result (the tests compare it with msgpackr, with
-// validRecord() and with TICK_FIELDS); other values (rejects, completions) use msgpackr.
+// validRecord() of bench/lib/valid-records.ts and with TICK_FIELDS); other values (rejects, completions) use msgpackr.
 //
 // Returns Buffer views into a slab; a new slab is allocated when one is full, so earlier views stay
 // valid (Kafka holds them until the batch is acknowledged). Allocates one view per record and
@@ -101,7 +101,7 @@ function writeStr(s: string) {
   }
 }
 
-/** Encodes the normalised tick plus recvTs, flags and v, in the key order of validRecord(). */
+/** Encodes the normalised tick plus recvTs, flags and v, in TICK_FIELDS order (the key order of validRecord in bench/lib/valid-records.ts). */
 export function encodeValid(t: Tick, recvTs: number, flags: readonly string[]): Buffer {
   // Worst case: fixed fields under 256 bytes, plus up to 3 bytes per UTF-16 unit of the strings.
   let room = 256 + 3 * (t.exchange.length + t.symbol.length + (t.tradeId?.length ?? 0));

@@ -37,6 +37,7 @@ describe("loadChecksConfig", () => {
     expect(cfg.settings[cfg.settings.length - 1]).toBe("flag");
     expect(cfg.paramsFor("coinbase", "BTC-USD").maxNotional).toBe(50_000_000);
     expect(cfg.paramsFor("kraken", "BTC-USD").maxClockSkewMs).toBe(10_000);
+    expect(cfg.paramsFor("kraken", "BTC-USD").maxClockSkewUs).toBe(10_000_000); // derived once, at load
   });
 
   test("errors name the dotted path of the bad key", () => {

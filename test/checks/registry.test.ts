@@ -66,6 +66,10 @@ describe("createRegistry refuses a list the engine cannot run", () => {
   test("an id listed twice", () => refuses([...CHECK_ENTRIES, extra("seq.gap")], /seq\.gap listed twice/));
   test("a parameter another check declares", () =>
     refuses([...CHECK_ENTRIES, extra("x.y", { maxJumpPct: { default: 1, type: "number", description: "taken" } })], /parameter maxJumpPct of x\.y/));
+  test("a derived value named like another check's parameter or derived value", () => {
+    refuses([...CHECK_ENTRIES, extra("x.d", { myMs: { default: 1, type: "number", description: "clashes", derived: { maxAgeUs: (ms: number) => ms } } })], /parameter maxAgeUs of x\.d/);
+    refuses([...CHECK_ENTRIES, extra("x.e", { maxJump: { default: 1, type: "number", description: "clashes with price.spike's derived maxJump" } })], /parameter maxJump of x\.e/);
+  });
   test("more checks than the fired-bit words hold", () =>
     refuses([...CHECK_ENTRIES, ...Array.from({ length: 65 - CHECK_ENTRIES.length }, (_, i) => extra(`x.n${i}`))], /at most 64/));
   test("a stateless check after a history check", () =>

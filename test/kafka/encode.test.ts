@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { Unpackr } from "msgpackr";
 import { encodeValid } from "../../src/kafka/encode.ts";
-import { validRecord } from "../../src/kafka/values.ts";
+import { validRecord } from "../../bench/lib/valid-records.ts";
 import type { Tick } from "../../src/tick.ts";
 import { prng } from "../../bench/lib/tick-gen.ts";
 

@@ -4,7 +4,7 @@
 import { describe, expect, test } from "bun:test";
 import { pack, Unpackr } from "msgpackr";
 import { encodeValid, VALID_KEYS } from "../../src/kafka/encode.ts";
-import { validRecord } from "../../src/kafka/values.ts";
+import { validRecord } from "../../bench/lib/valid-records.ts";
 import { decodeRecord, type SinkTick } from "../../src/sink/decode-record.ts";
 import { decodeValid } from "../../src/sink/decode-valid.ts";
 import { COLUMNS, copyLine, pgTime, rowParams, tickKey } from "../../src/sink/pg-row.ts";
