@@ -74,29 +74,23 @@ export function compileReadTick(entries: readonly CheckEntry[], guards: Guards):
   return build<ReadTick>("readTick", "raw, c, g", fns, body);
 }
 
-/** Every value check, in registry order. */
-export function compileRunValue(entries: readonly CheckEntry[]): RunValue {
+/** One call per check of `stage`, in registry order; `args` are the parameters its `fires` takes. */
+function compileStage<T>(name: string, stage: "value" | "history", args: string, entries: readonly CheckEntry[]): T {
   const fns: Function[] = [];
-  const list: { e: ValueCheck; bit: number; i: number }[] = [];
+  const list: { e: ValueCheck | HistoryCheck; bit: number; i: number }[] = [];
   entries.forEach((e, bit) => {
-    if (e.stage !== "value") return;
-    list.push({ e: e as ValueCheck, bit, i: fns.length });
-    fns.push((e as ValueCheck).fires);
+    if (e.stage !== stage) return;
+    list.push({ e: e as ValueCheck | HistoryCheck, bit, i: fns.length });
+    fns.push((e as ValueCheck | HistoryCheck).fires);
   });
-  return build<RunValue>("runValue", "c, p", fns, byKind(list, ({ bit, i }) => `if (f${i}(c, p)) ${fireCode(bit)}`));
+  return build<T>(name, args, fns, byKind(list, ({ bit, i }) => `if (f${i}(${args})) ${fireCode(bit)}`));
 }
 
+/** Every value check, in registry order. */
+export const compileRunValue = (entries: readonly CheckEntry[]) => compileStage<RunValue>("runValue", "value", "c, p", entries);
+
 /** Every history check, in registry order (each runs; codes are emitted by bit, so order only matters for side effects). */
-export function compileRunHistory(entries: readonly CheckEntry[]): RunHistory {
-  const fns: Function[] = [];
-  const list: { e: HistoryCheck; bit: number; i: number }[] = [];
-  entries.forEach((e, bit) => {
-    if (e.stage !== "history") return;
-    list.push({ e: e as HistoryCheck, bit, i: fns.length });
-    fns.push((e as HistoryCheck).fires);
-  });
-  return build<RunHistory>("runHistory", "c, p, st, s", fns, byKind(list, ({ bit, i }) => `if (f${i}(c, p, st, s)) ${fireCode(bit)}`));
-}
+export const compileRunHistory = (entries: readonly CheckEntry[]) => compileStage<RunHistory>("runHistory", "history", "c, p, st, s", entries);
 
 /**
  * A factory of compiled thresholds: one object literal with every parameter and every derived value,
