@@ -89,8 +89,8 @@ export const errors = {
   /** ?ack=stored: Kafka holds the ticks, but the sink did not commit them within the bound. */
   notStored: (reason: string) =>
     new IngestError(503, "pipeline.unavailable", `${reason}; the ticks are in Kafka and the sink will store them when it can: a retry is stored once`, { reason, inKafka: true }, 1),
-  /** A checks config POST /v1/checks/reload refused (ConfigError's message and dotted key). */
-  checksConfig: (message: string, key?: string) => new IngestError(400, "config.invalid", message, key ? { key } : {}),
+  /** A checks config POST /v1/checks/reload refused: the checks module's ConfigError, answered with its own code and dotted key. */
+  checksConfig: (err: { code: string; message: string; key?: string }) => new IngestError(400, err.code, err.message, err.key ? { key: err.key } : {}),
   unknownWorker: (index: string, size: number) => new IngestError(404, "worker.unknown", `no validator worker ${index} (there are ${size})`),
   notRestartable: () =>
     new IngestError(409, "sink.not_restartable", "the sink cannot be restarted in place here (in ROLE=sink it is the process: restart the process)"),

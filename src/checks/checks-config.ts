@@ -20,7 +20,8 @@ import { routingKeyOf } from "../tick.ts";
 
 /** The one error the checks module throws on purpose: a bad checks config. It stops the service at start (or refuses a hot reload), naming the dotted path of the bad key. */
 export class ConfigError extends Error {
-  readonly code = "config.invalid";
+  static readonly CODE = "config.invalid";
+  readonly code = ConfigError.CODE;
   constructor(
     /** Dotted path of the bad key, e.g. `symbols.BTC-USD.maxSpreadBps`; "" for the whole file. */
     readonly key: string,

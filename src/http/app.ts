@@ -2,7 +2,7 @@
 // The bounds a hostile client could push against live beside the code they guard: admission.ts
 // (requests, body bytes, streams), ingest.ts (body size and read time), stream.ts (WebSockets).
 import { Elysia } from "elysia";
-import { CHECKS } from "../checks/index.ts";
+import { CHECKS, ConfigError } from "../checks/index.ts";
 import type { Config } from "../config.ts";
 import { errors } from "../errors.ts";
 import type { TickResult, ValidatorPool } from "../ingest/pool.ts";
@@ -119,8 +119,10 @@ export function createApp(deps: AppDeps) {
         await deps.reloadChecks();
         return json(200, { reloaded: true, source: config.CHECKS_CONFIG || "(defaults)" });
       } catch (err) {
+        // A ConfigError names its key; an unreadable file (main.ts) or a worker's refusal (its
+        // ConfigError crossed the thread as a plain Error) is a bad config all the same.
         const e = err as Error & { key?: string };
-        return errorResponse(errors.checksConfig(e.message, e.key));
+        return errorResponse(errors.checksConfig({ code: ConfigError.CODE, message: e.message, key: e.key }));
       }
     }), { parse: "none" })
     // Operators (and the fault run) end a validator worker; the pool answers its requests 503 and
