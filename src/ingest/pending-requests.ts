@@ -90,9 +90,7 @@ export class PendingRequests {
 
   /** Stops tracking a request that is being answered with an error; late completions are ignored. */
   forget(p: Pending): void {
-    clearTimeout(p.timer);
-    p.settled = true;
-    this.pending.delete(p.id);
+    this.close(p);
   }
 
   /** Counts one worker's completion into its request (ignored when the request was answered already). */
@@ -114,9 +112,7 @@ export class PendingRequests {
   fail(id: number, err: IngestError): void {
     const p = this.pending.get(id);
     if (!p || p.settled) return;
-    p.settled = true;
-    clearTimeout(p.timer);
-    this.pending.delete(id);
+    this.close(p);
     p.reject(err);
   }
 
@@ -142,9 +138,7 @@ export class PendingRequests {
 
   private maybeFinish(p: Pending) {
     if (p.settled || !p.sealed || p.completed < p.added) return;
-    p.settled = true;
-    clearTimeout(p.timer);
-    this.pending.delete(p.id);
+    this.close(p);
     this.cutRejects(p);
     const result: TickResult = {
       accepted: p.added - p.rejected,
@@ -168,6 +162,13 @@ export class PendingRequests {
       return;
     }
     p.resolve(result);
+  }
+
+  /** The request is answered (or about to be): no more completions count, its ack timer stops. */
+  private close(p: Pending) {
+    p.settled = true;
+    clearTimeout(p.timer);
+    this.pending.delete(p.id);
   }
 
   private armTimer(p: Pending) {

@@ -1,6 +1,7 @@
 // Shared fixtures for the checks tests: a fixed "now", tick builders, and a codes() shortcut.
+import { expect, test } from "bun:test";
 import { pack } from "msgpackr";
-import { Validator, loadChecksConfig, type ChecksConfigSource } from "../../src/checks/index.ts";
+import { CHECKS, Validator, loadChecksConfig, type ChecksConfigSource } from "../../src/checks/index.ts";
 
 /** 2026-01-01T00:00:00Z in µs: receive time of every test tick unless a test says otherwise. */
 export const NOW = 1_767_225_600_000_000;
@@ -41,4 +42,34 @@ export function without(o: Raw, ...keys: string[]): Raw {
   const out = { ...o };
   for (const k of keys) delete out[k];
   return out;
+}
+
+/** A check's boundary cases: inputs it must not fire on and inputs it must, under `cfg` when given. */
+export interface BoundaryRow<T> {
+  pass: T[];
+  fail: T[];
+  cfg?: object;
+}
+
+/**
+ * One test per registry entry of the stateful or stateless kind, so a check without a row in `rows`
+ * fails the suite under its own id; and a test that every row names such a check. `codesOf` runs
+ * one case (a tick, or a sequence of ticks) and returns the codes it fired.
+ */
+export function boundaryTests<T>(stateful: boolean, rows: Record<string, BoundaryRow<T>>, file: string, codesOf: (input: T, cfg: object | undefined) => string[]): void {
+  const checks = CHECKS.filter((c) => c.stateful === stateful);
+  for (const check of checks) {
+    test(check.id, () => {
+      const row = rows[check.id];
+      expect(row, `${check.id} has no boundary row in ${file}`).toBeDefined();
+      expect(row!.pass.length, check.id).toBeGreaterThan(0);
+      expect(row!.fail.length, check.id).toBeGreaterThan(0);
+      for (const input of row!.pass) expect(codesOf(input, row!.cfg)).not.toContain(check.id);
+      for (const input of row!.fail) expect(codesOf(input, row!.cfg)).toContain(check.id);
+    });
+  }
+  test(`every row names a ${stateful ? "stateful" : "stateless"} check of the registry`, () => {
+    const ids = new Set(checks.map((c) => c.id));
+    for (const id of Object.keys(rows)) expect(ids.has(id), id).toBe(true);
+  });
 }

@@ -1,8 +1,8 @@
 // Stateful checks at their boundaries, the accepted-only state policy, LRU eviction and hot reload.
 import { describe, expect, test } from "bun:test";
-import { CHECKS, loadChecksConfig } from "../../src/checks/index.ts";
+import { loadChecksConfig } from "../../src/checks/index.ts";
 import { SymbolStore } from "../../src/checks/state.ts";
-import { MS, NOW, S, quote, trade, validator, type Raw } from "./helpers.ts";
+import { MS, NOW, S, boundaryTests, quote, trade, validator, type BoundaryRow, type Raw } from "./helpers.ts";
 
 const CFG = {
   defaults: {
@@ -31,11 +31,7 @@ const quotes = (n: number, over: Raw = {}) => Array.from({ length: n }, () => Q(
 // The ts spread set by run() is overridden only where a row sets ts explicitly.
 const at = (t: Raw, ts: number) => ({ ...t, ts, recv: ts + 500 });
 
-interface Row {
-  pass: Raw[][];
-  fail: Raw[][];
-  cfg?: object;
-}
+type Row = BoundaryRow<Raw[]>;
 
 const ROWS: Record<string, Row> = {
   "ts.backwards": {
@@ -89,22 +85,7 @@ const ROWS: Record<string, Row> = {
 };
 
 describe("stateful checks at their boundaries", () => {
-  // One test per registry entry: a stateful check without a row here fails by its own name.
-  for (const check of CHECKS.filter((c) => c.stateful)) {
-    test(check.id, () => {
-      const row = ROWS[check.id];
-      expect(row, `${check.id} has no boundary row in test/checks/stateful.test.ts`).toBeDefined();
-      expect(row!.pass.length, check.id).toBeGreaterThan(0);
-      expect(row!.fail.length, check.id).toBeGreaterThan(0);
-      for (const seq of row!.pass) expect(run(seq, row!.cfg ?? CFG)).not.toContain(check.id);
-      for (const seq of row!.fail) expect(run(seq, row!.cfg ?? CFG)).toContain(check.id);
-    });
-  }
-
-  test("every row names a stateful check of the registry", () => {
-    const ids = new Set(CHECKS.filter((c) => c.stateful).map((c) => c.id));
-    for (const id of Object.keys(ROWS)) expect(ids.has(id), id).toBe(true);
-  });
+  boundaryTests(true, ROWS, "test/checks/stateful.test.ts", (seq, cfg) => run(seq, cfg ?? CFG));
 });
 
 describe("state policy", () => {

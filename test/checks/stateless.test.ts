@@ -1,8 +1,7 @@
 // Every stateless check passes and fails at its boundary. The table is checked for coverage: each
 // stateless id of the registry must have a row with at least one pass and one fail case.
 import { describe, expect, test } from "bun:test";
-import { CHECKS } from "../../src/checks/index.ts";
-import { MS, NOW, codes, quote, trade, validator, without, type Raw } from "./helpers.ts";
+import { MS, NOW, boundaryTests, codes, quote, trade, validator, without, type BoundaryRow, type Raw } from "./helpers.ts";
 
 /** BTC-USDT carries bounds and increments; ETH-USDT keeps the defaults except where a row says. */
 const CFG = {
@@ -16,11 +15,7 @@ const CFG = {
 const ALLOW = { defaults: { allowedExchanges: ["Binance"], allowedSymbols: ["eth/usdt"] } };
 const btc = (over: Raw) => trade({ symbol: "BTC-USDT", price: 100, size: 1, ...over });
 
-interface Row {
-  pass: unknown[];
-  fail: unknown[];
-  cfg?: object;
-}
+type Row = BoundaryRow<unknown>;
 
 const padded = (n: number) => {
   const t = trade();
@@ -117,22 +112,7 @@ const ROWS: Record<string, Row> = {
 };
 
 describe("stateless checks at their boundaries", () => {
-  // One test per registry entry: a stateless check without a row here fails by its own name.
-  for (const check of CHECKS.filter((c) => !c.stateful)) {
-    test(`${check.id}`, () => {
-      const row = ROWS[check.id];
-      expect(row, `${check.id} has no boundary row in test/checks/stateless.test.ts`).toBeDefined();
-      expect(row!.pass.length, check.id).toBeGreaterThan(0);
-      expect(row!.fail.length, check.id).toBeGreaterThan(0);
-      for (const t of row!.pass) expect(codes(t, row!.cfg ?? CFG)).not.toContain(check.id);
-      for (const t of row!.fail) expect(codes(t, row!.cfg ?? CFG)).toContain(check.id);
-    });
-  }
-
-  test("every row names a stateless check of the registry", () => {
-    const ids = new Set(CHECKS.filter((c) => !c.stateful).map((c) => c.id));
-    for (const id of Object.keys(ROWS)) expect(ids.has(id), id).toBe(true);
-  });
+  boundaryTests(false, ROWS, "test/checks/stateless.test.ts", (t, cfg) => codes(t, cfg ?? CFG));
 
   test("an over-long seq fails seq.invalid, not schema.string_too_long: an optional field's failure stays overridable", () => {
     const long = trade({ seq: "1".repeat(65) }); // CFG maxStringLength 64
