@@ -5,7 +5,7 @@
 // Setup (corpus, decoding, state warm-up) is outside the timed part; results are checked first.
 import { bench, do_not_optimize, group, run, summary } from "mitata";
 import { CHECK_ENTRIES, REGISTRY, Validator, loadChecksConfig } from "../src/checks/index.ts";
-import { commit } from "../src/checks/commit.ts";
+import { createCommit } from "../src/checks/commit.ts";
 import type { Params } from "../src/checks/define.ts";
 import { Scratch } from "../src/checks/scratch.ts";
 import { SymbolStore } from "../src/checks/state.ts";
@@ -56,14 +56,17 @@ export async function main(opts: { json?: boolean } = {}) {
   const store = new SymbolStore(64);
   const warm = new Scratch();
   const g = cfg.defaults;
+  const commit = createCommit(REGISTRY.index);
   for (let i = 0; i < N - M; i++) {
     warm.reset(recv[i]!);
     REGISTRY.readTick(raws[i], warm, g);
     const p = cfg.paramsFor(warm.exchange, warm.symbol);
     REGISTRY.runValue(warm, p);
     const slot = store.find(warm.exchange, warm.symbol);
+    REGISTRY.runSequence(warm, p, store, slot);
     REGISTRY.runHistory(warm, p, store, slot);
-    commit(warm, store, slot, p);
+    const v0 = warm.m0 & cfg.enabled0, v1 = warm.m1 & cfg.enabled1;
+    commit(warm, store, slot, p, v0, v1, v0 & cfg.reject0, v1 & cfg.reject1);
   }
   const prepared: { c: Scratch; p: Params; slot: number; raw: Record<string, unknown> }[] = [];
   for (let i = N - M; i < N; i++) {
@@ -132,6 +135,7 @@ export async function main(opts: { json?: boolean } = {}) {
             };
           });
           break;
+        case "sequence":
         case "history":
           bench(`${e.id} [${B} tick]`, function* () {
             let n = 0;

@@ -6,7 +6,7 @@
 // one call site per check, each monomorphic, so the JIT inlines every check as if the calls were
 // written by hand — the registry stays the only place a check is listed. The fired bit of each
 // check (its position) is a literal in the generated code: `c.m0 |= 256` is one OR.
-import type { CheckEntry, FieldCheck, HistoryCheck, Params, ParamSpec, ShapeCheck, ValueCheck } from "./define.ts";
+import type { CheckEntry, FieldCheck, HistoryCheck, Params, ParamSpec, SequenceCheck, ShapeCheck, ValueCheck } from "./define.ts";
 import { KIND_QUOTE, KIND_TRADE, type Scratch } from "./scratch.ts";
 import type { SymbolStore } from "./state.ts";
 
@@ -75,19 +75,23 @@ export function compileReadTick(entries: readonly CheckEntry[], guards: Guards):
 }
 
 /** One call per check of `stage`, in registry order; `args` are the parameters its `fires` takes. */
-function compileStage<T>(name: string, stage: "value" | "history", args: string, entries: readonly CheckEntry[]): T {
+function compileStage<T>(name: string, stage: "value" | "sequence" | "history", args: string, entries: readonly CheckEntry[]): T {
+  type Staged = ValueCheck | SequenceCheck | HistoryCheck;
   const fns: Function[] = [];
-  const list: { e: ValueCheck | HistoryCheck; bit: number; i: number }[] = [];
+  const list: { e: Staged; bit: number; i: number }[] = [];
   entries.forEach((e, bit) => {
     if (e.stage !== stage) return;
-    list.push({ e: e as ValueCheck | HistoryCheck, bit, i: fns.length });
-    fns.push((e as ValueCheck | HistoryCheck).fires);
+    list.push({ e: e as Staged, bit, i: fns.length });
+    fns.push((e as Staged).fires);
   });
   return build<T>(name, args, fns, byKind(list, ({ bit, i }) => `if (f${i}(${args})) ${fireCode(bit)}`));
 }
 
 /** Every value check, in registry order. */
 export const compileRunValue = (entries: readonly CheckEntry[]) => compileStage<RunValue>("runValue", "value", "c, p", entries);
+
+/** Every sequence check, in registry order. */
+export const compileRunSequence = (entries: readonly CheckEntry[]) => compileStage<RunHistory>("runSequence", "sequence", "c, p, st, s", entries);
 
 /** Every history check, in registry order (each runs; codes are emitted by bit, so order only matters for side effects). */
 export const compileRunHistory = (entries: readonly CheckEntry[]) => compileStage<RunHistory>("runHistory", "history", "c, p, st, s", entries);

@@ -4,7 +4,7 @@
 // pure function per check. The registry (registry.ts) is the list of entries; a check's bit is its
 // position in that list, never a number written by hand.
 //
-// Every check has one of five stages, the order a tick meets them in (validator.ts):
+// Every check has one of six stages, the order a tick meets them in (validator.ts):
 //   "guard"   fired by the engine itself, because it applies to every field or to the tick as a
 //             whole (its size, a missing or over-long field, a throwing getter); no function.
 //   "shape"   fires(raw, g): the decoded value is not a tick at all; nothing else is read. Shape
@@ -14,8 +14,14 @@
 //             and over-long strings (schema.string_too_long; for an optional field, its own check)
 //             first, so parse sees a present value of bounded length.
 //   "value"   fires(c, p): a condition on the parsed fields of one tick (stateless).
+//   "sequence" fires(c, p, st, s): a condition on the tick's seq against its stream's (stateful);
+//             runs for every tick whose type is known, rejected ones too: a seq number describes
+//             the transport (was a message lost, repeated, reordered?), not whether the content is
+//             valid, so a tick rejected for its content still tells the stream's position.
 //   "history" fires(c, p, st, s): a condition against the symbol's history (stateful); runs only for
 //             ticks that passed every value reject. `s` is the symbol's slot, -1 for a new symbol.
+// A stateful check says in `state` what updates the state it reads, on accept, on flag and on
+// reject, and why (commit.ts carries it out; docs/checks.md shows it).
 // Checks that name `on: "trade" | "quote"` run only for that tick type.
 import type { Tick, TickType } from "../tick.ts";
 import type { Scratch } from "./scratch.ts";
@@ -93,13 +99,22 @@ export interface ValueCheck<P extends Readonly<Record<string, ParamSpec>> = Read
   readonly fires: (c: Scratch, p: ParamValues<P>) => boolean;
 }
 
-export interface HistoryCheck<P extends Readonly<Record<string, ParamSpec>> = Readonly<Record<string, ParamSpec>>> extends Common<P> {
-  readonly stage: "history";
+interface Stateful<P extends Readonly<Record<string, ParamSpec>>> extends Common<P> {
   readonly on?: TickType;
   readonly fires: (c: Scratch, p: ParamValues<P>, st: SymbolStore, s: number) => boolean;
+  /** The state policy: what updates the state the check reads, on accept, on flag and on reject, and why. */
+  readonly state: string;
 }
 
-export type CheckEntry = GuardCheck | ShapeCheck | FieldCheck | ValueCheck | HistoryCheck;
+export interface SequenceCheck<P extends Readonly<Record<string, ParamSpec>> = Readonly<Record<string, ParamSpec>>> extends Stateful<P> {
+  readonly stage: "sequence";
+}
+
+export interface HistoryCheck<P extends Readonly<Record<string, ParamSpec>> = Readonly<Record<string, ParamSpec>>> extends Stateful<P> {
+  readonly stage: "history";
+}
+
+export type CheckEntry = GuardCheck | ShapeCheck | FieldCheck | ValueCheck | SequenceCheck | HistoryCheck;
 
 // One function per stage, so TypeScript infers each entry's own parameter names and types for its
 // function (`p.maxSpreadBps` is a number there; a misspelt name does not compile).
@@ -108,6 +123,7 @@ export const guard = <const P extends AnyParams>(e: Omit<GuardCheck<P>, "stage">
 export const shape = <const P extends AnyParams>(e: Omit<ShapeCheck<P>, "stage">): CheckEntry => ({ stage: "shape", ...e }) as CheckEntry;
 export const field = <const P extends AnyParams>(e: Omit<FieldCheck<P>, "stage">): CheckEntry => ({ stage: "field", ...e }) as CheckEntry;
 export const value = <const P extends AnyParams>(e: Omit<ValueCheck<P>, "stage">): CheckEntry => ({ stage: "value", ...e }) as unknown as CheckEntry;
+export const sequence = <const P extends AnyParams>(e: Omit<SequenceCheck<P>, "stage">): CheckEntry => ({ stage: "sequence", ...e }) as unknown as CheckEntry;
 export const history = <const P extends AnyParams>(e: Omit<HistoryCheck<P>, "stage">): CheckEntry => ({ stage: "history", ...e }) as unknown as CheckEntry;
 
 /** Shorthand for a check without parameters. */

@@ -8,7 +8,7 @@ import { exchangeOf, symbolOf } from "./names.ts";
 import { routingKeyOf } from "../tick.ts";
 
 export { CHECKS, CHECK_ENTRIES, CHECK_INDEX, REGISTRY, createRegistry, type CheckSpec, type Registry } from "./registry.ts";
-export { field, guard, history, none, shape, value, type CheckEntry, type ParamSpec, type ParamType, type Severity } from "./define.ts";
+export { field, guard, history, none, sequence, shape, value, type CheckEntry, type ParamSpec, type ParamType, type Severity } from "./define.ts";
 export { ChecksConfig, ConfigError, loadChecksConfig, validateSource, type CheckSetting, type ChecksConfigSource } from "./checks-config.ts";
 export { Validator, type ValidationResult, type ValidatorStats } from "./validator.ts";
 export { BYTES_PER_SYMBOL, DEFAULT_MAX_SYMBOLS } from "./state.ts";

@@ -4,15 +4,16 @@
 // The order is stable and meaningful: codes in a result are listed in this order, and the position
 // of an entry is its bit. Append a new check at the end of its group; never reuse or rename an id.
 // docs/adding-a-check.md walks through adding one.
-import { compileParams, compileReadTick, compileRunHistory, compileRunValue, type RawParams, type ReadTick, type RunHistory, type RunValue } from "./compile.ts";
+import { compileParams, compileReadTick, compileRunHistory, compileRunSequence, compileRunValue, type RawParams, type ReadTick, type RunHistory, type RunValue } from "./compile.ts";
 import type { CheckEntry, Params, ParamSpec, Severity } from "./define.ts";
 import { HISTORY } from "./entries/history.ts";
 import { IDENTITY } from "./entries/identity.ts";
 import { QUOTE } from "./entries/quote.ts";
 import { SCHEMA } from "./entries/schema.ts";
+import { SEQUENCE } from "./entries/sequence.ts";
 import { TRADE } from "./entries/trade.ts";
 
-export const CHECK_ENTRIES: readonly CheckEntry[] = [...SCHEMA, ...IDENTITY, ...TRADE, ...QUOTE, ...HISTORY];
+export const CHECK_ENTRIES: readonly CheckEntry[] = [...SCHEMA, ...IDENTITY, ...TRADE, ...QUOTE, ...SEQUENCE, ...HISTORY];
 
 /** Two 32-bit words of fired bits (Scratch.m0, m1). */
 export const MAX_CHECKS = 64;
@@ -27,6 +28,8 @@ export interface CheckSpec {
   readonly description: string;
   readonly params: Readonly<Record<string, ParamSpec>>;
   readonly stateful: boolean;
+  /** A stateful check's state policy (what updates the state it reads, and why). */
+  readonly state?: string;
   readonly overridable: boolean;
   readonly reads: readonly string[];
 }
@@ -44,6 +47,7 @@ export interface Registry {
   readonly guards: { readonly unreadable: number; readonly tooLarge: number; readonly missing: number; readonly tooLong: number };
   readonly readTick: ReadTick;
   readonly runValue: RunValue;
+  readonly runSequence: RunHistory;
   readonly runHistory: RunHistory;
   /** Compiles raw parameter values (every parameter present) into the object the checks read. */
   readonly makeParams: (raw: RawParams) => Params;
@@ -55,7 +59,10 @@ export function createRegistry(entries: readonly CheckEntry[]): Registry {
   const index = new Map<string, number>();
   const paramSpecs = new Map<string, ParamSpec>();
   const paramNames = new Set<string>(); // parameters and derived values share the one Params object
-  let seenHistory = false;
+  // Stages in the order a tick meets them: a stateless check after a stateful one, or a sequence
+  // check after a history one, would be listed out of that order.
+  const RANK = { guard: 0, shape: 0, field: 0, value: 0, sequence: 1, history: 2 } as const;
+  let rank = 0;
   entries.forEach((e, i) => {
     if (index.has(e.id)) throw new Error(`registry: check ${e.id} listed twice`);
     index.set(e.id, i);
@@ -68,9 +75,8 @@ export function createRegistry(entries: readonly CheckEntry[]): Registry {
     }
     if (e.stage === "field" && e.reads.length !== 1) throw new Error(`registry: field check ${e.id} must read exactly one field`);
     if (e.stage === "guard" && !(GUARD_IDS as readonly string[]).includes(e.id)) throw new Error(`registry: ${e.id} is a guard the engine does not fire; give it a function (stage shape, field, value or history)`);
-    // Stateful checks come last: they run only after every stateless reject is known.
-    if (e.stage === "history") seenHistory = true;
-    else if (seenHistory) throw new Error(`registry: ${e.id} is listed after a history check; history checks come last`);
+    if (RANK[e.stage] < rank) throw new Error(`registry: ${e.id} (${e.stage}) is listed after a ${rank === 2 ? "history" : "sequence"} check; stateless checks come first, then sequence, then history`);
+    rank = RANK[e.stage];
   });
   const bit = (id: string) => {
     const i = index.get(id);
@@ -86,6 +92,7 @@ export function createRegistry(entries: readonly CheckEntry[]): Registry {
     guards,
     readTick: compileReadTick(entries, guards),
     runValue: compileRunValue(entries),
+    runSequence: compileRunSequence(entries),
     runHistory: compileRunHistory(entries),
     makeParams: compileParams(paramSpecs),
   };
@@ -94,7 +101,11 @@ export function createRegistry(entries: readonly CheckEntry[]): Registry {
 function publicView(e: CheckEntry): CheckSpec {
   // ifNull and derived are how the engine reads a value, not part of the contract.
   const params = Object.fromEntries(Object.entries(e.params).map(([name, { ifNull: _, derived: __, ...spec }]) => [name, spec]));
-  return { id: e.id, severity: e.severity, description: e.description, params, stateful: e.stage === "history", overridable: e.overridable, reads: e.reads };
+  const stateful = e.stage === "sequence" || e.stage === "history";
+  return {
+    id: e.id, severity: e.severity, description: e.description, params, stateful,
+    ...(stateful ? { state: e.state } : {}), overridable: e.overridable, reads: e.reads,
+  };
 }
 
 /** The built-in checks. */

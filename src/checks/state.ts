@@ -3,25 +3,26 @@
 // builds an "exchange:symbol" string, and evicted least-recently-accepted first when full.
 //
 // Bytes per symbol (typed arrays, preallocated):
-//   Float64Array  F_STRIDE = 136 doubles = 1088 B  (16 scalars + 3 windows of 8 + 32: price, size, spread)
+//   Float64Array  F_STRIDE = 140 doubles = 1120 B  (20 scalars + 3 windows of 8 + 32: price, size, spread)
 //   Int32Array    I_STRIDE = 130 ints    =  520 B  (tradeId dedupe ring: 64 × 64-bit hashes)
 //   Uint8Array    T        = 128 bytes   =  128 B  (dedupe index)
 //   Int32Array ×2 LRU links              =    8 B
-//   total fixed                           = 1744 B   (BYTES_PER_SYMBOL; a test pins it)
+//   total fixed                           = 1776 B   (BYTES_PER_SYMBOL; a test pins it)
 // plus, for a tracked symbol, three references (exchange, symbol, thresholds: shared objects) and a
-// Map entry (~100 B, engine dependent). The default 4096 slots preallocate 4096 × 1744 B ≈ 6.8 MiB.
+// Map entry (~100 B, engine dependent). The default 4096 slots preallocate 4096 × 1776 B ≈ 6.9 MiB.
 import { DEDUPE_I32_STRIDE, T as DEDUPE_T, dedupeClear } from "./dedupe.ts";
 import type { Params } from "./define.ts";
 import type { Scratch } from "./scratch.ts";
 import { WIN_STRIDE, winClear } from "./window.ts";
 
 // Scalar offsets within a slot's Float64Array region.
-export const S_LAST_TS = 0; // latest accepted ts (max), µs
-export const S_TRADE_SEQ = 1; // last accepted trade seq, NaN = none
-export const S_QUOTE_SEQ = 2; // last accepted quote seq, NaN = none
+// What updates each one is the state policy of the checks that read it (commit.ts).
+export const S_LAST_TS = 0; // latest ts (max), µs, NaN = none
+export const S_TRADE_SEQ = 1; // highest trade seq received, NaN = none
+export const S_QUOTE_SEQ = 2; // highest quote seq received, NaN = none
 export const S_LAST_PRICE = 3; // last accepted trade price, NaN = none
-export const S_PRICE_STREAK = 4; // consecutive price-rejected trades (the one counter rejects update)
-export const S_BID = 5; // last accepted quote, NaN = none
+export const S_PRICE_STREAK = 4; // consecutive trades with a price.spike / price.outlier verdict
+export const S_BID = 5; // last accepted quote in seq order, NaN = none
 export const S_ASK = 6;
 export const S_BID_SIZE = 7;
 export const S_ASK_SIZE = 8;
@@ -29,7 +30,13 @@ export const S_QUOTE_TS = 9;
 export const S_SAME_SINCE = 10; // ts at which the current run of identical quotes began
 export const S_TOKENS = 11; // rate.burst token bucket
 export const S_TOKENS_AT = 12; // receive time of the last refill, µs
-const SCALARS = 16;
+export const S_SIZE_STREAK = 13; // consecutive trades flagged size.spike
+export const S_SPREAD_STREAK = 14; // consecutive quotes flagged spread.spike
+export const S_TRADE_RUN = 15; // accepted trades in the current rising run below S_TRADE_SEQ (a renumbered feed?)
+export const S_TRADE_RUN_LAST = 16; // the last seq of that run
+export const S_QUOTE_RUN = 17; // the same for quotes
+export const S_QUOTE_RUN_LAST = 18;
+const SCALARS = 20;
 export const W_PRICE = SCALARS;
 export const W_SIZE = W_PRICE + WIN_STRIDE;
 export const W_SPREAD = W_SIZE + WIN_STRIDE;
@@ -156,7 +163,8 @@ export class SymbolStore {
   private init(s: number): void {
     const b = s * F_STRIDE;
     this.values.fill(NaN, b, b + SCALARS);
-    this.values[b + S_PRICE_STREAK] = 0;
+    const f = this.values;
+    f[b + S_PRICE_STREAK] = f[b + S_SIZE_STREAK] = f[b + S_SPREAD_STREAK] = f[b + S_TRADE_RUN] = f[b + S_QUOTE_RUN] = 0; // counters
     winClear(this.values, b + W_PRICE);
     winClear(this.values, b + W_SIZE);
     winClear(this.values, b + W_SPREAD);

@@ -1,12 +1,12 @@
-// The validation engine: shape and field checks → value checks → history checks → commit, each
-// stage compiled from the registry (compile.ts). One Validator per worker; it owns the per-symbol
+// The validation engine: shape and field checks → value checks → sequence checks → history checks →
+// commit (the state policies), each stage compiled from the registry (compile.ts). One Validator per worker; it owns the per-symbol
 // state of the symbols routed to that worker. validate() never throws and reuses one result object,
 // one scratch and four tick objects (one per shape), so a valid tick costs no allocation (except a
 // decimal string for an integer tradeId, and first-sight exchange/symbol spellings: names.ts).
 import type { Tick } from "../tick.ts";
 import type { ChecksConfig } from "./checks-config.ts";
-import { REANCHOR_ON, commit, priceRejected } from "./commit.ts";
-import { KIND_TRADE, Scratch, fireBit } from "./scratch.ts";
+import { createCommit, type Commit } from "./commit.ts";
+import { KIND_NONE, KIND_TRADE, Scratch, fireBit } from "./scratch.ts";
 import { BYTES_PER_SYMBOL, DEFAULT_MAX_SYMBOLS, SymbolStore } from "./state.ts";
 
 /** Reused between calls: read (or copy) it before the next validate(). */
@@ -41,10 +41,9 @@ const newQuoteSeq = () => ({ ...newQuote(), seq: 0 });
 
 export class Validator {
   private cfg: ChecksConfig;
-  /** Check ids by bit, and the bits of REANCHOR_ON, of the config's registry. */
+  /** Check ids by bit, and the state policies, of the config's registry. */
   private ids: readonly string[];
-  private reanchor0 = 0;
-  private reanchor1 = 0;
+  private commit: Commit;
   private readonly store: SymbolStore;
   private readonly scratch = new Scratch();
   private readonly result: ValidationResult = { ok: false, tick: null, rejects: [], flags: [] };
@@ -58,21 +57,9 @@ export class Validator {
 
   constructor(config: ChecksConfig, opts: { maxSymbols?: number } = {}) {
     this.cfg = config;
-    this.ids = [];
-    this.useRegistry(config);
+    this.ids = config.registry.checks.map((c) => c.id);
+    this.commit = createCommit(config.registry.index);
     this.store = new SymbolStore(opts.maxSymbols ?? DEFAULT_MAX_SYMBOLS);
-  }
-
-  private useRegistry(config: ChecksConfig): void {
-    const r = config.registry;
-    this.ids = r.checks.map((c) => c.id);
-    this.reanchor0 = this.reanchor1 = 0;
-    for (const id of REANCHOR_ON) {
-      const bit = r.index.get(id);
-      if (bit === undefined) continue;
-      if (bit < 32) this.reanchor0 |= 1 << bit;
-      else this.reanchor1 |= 1 << (bit - 32);
-    }
   }
 
   /** tick.too_large's bound: a caller may skip decoding a tick larger than this (validate fires it from the size). */
@@ -125,11 +112,15 @@ export class Validator {
       const s = c.exchange !== "" && c.symbol !== "" ? st.find(c.exchange, c.symbol) : -1;
       const p = s >= 0 ? st.params[s]! : c.exchange !== "" && c.symbol !== "" ? cfg.paramsFor(c.exchange, c.symbol) : cfg.defaults;
       reg.runValue(c, p);
-      if (((c.m0 & cfg.reject0) | (c.m1 & cfg.reject1)) === 0) {
-        reg.runHistory(c, p, st, s);
-        if (((c.m0 & cfg.reject0) | (c.m1 & cfg.reject1)) === 0) commit(c, st, s, p);
-        else if (s >= 0 && c.kind === KIND_TRADE && ((c.m0 & cfg.reject0 & this.reanchor0) | (c.m1 & cfg.reject1 & this.reanchor1)) !== 0) priceRejected(st, s, p);
-      }
+      const contentOk = ((c.m0 & cfg.reject0) | (c.m1 & cfg.reject1)) === 0;
+      // The stream position counts for every tick received (define.ts); history only for valid content.
+      if (c.kind !== KIND_NONE) reg.runSequence(c, p, st, s);
+      if (contentOk) reg.runHistory(c, p, st, s);
+      const v0 = c.m0 & cfg.enabled0;
+      const v1 = c.m1 & cfg.enabled1;
+      const r0 = v0 & cfg.reject0;
+      const r1 = v1 & cfg.reject1;
+      if ((r0 | r1) === 0 || s >= 0) this.commit(c, st, s, p, v0, v1, r0, r1);
     } catch {
       fireBit(c, reg.guards.unreadable); // exotic input only (a throwing getter or proxy)
     }

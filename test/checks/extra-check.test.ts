@@ -18,6 +18,7 @@ const sizeNotRound = value({
 const tsRepeated = history({
   id: "ts.repeated", severity: "reject", overridable: true, params: {}, reads: ["ts"],
   description: "ts equals the symbol's latest accepted ts.",
+  state: "Reads the latest ts, which ts.backwards's policy keeps.",
   fires: (c, _p, st, s) => s >= 0 && c.ts === st.values[s * F_STRIDE + S_LAST_TS],
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { CHECKS, CHECK_ENTRIES, CHECK_INDEX, BYTES_PER_SYMBOL, REGISTRY, createRegistry, history, none, value, type CheckEntry } from "../../src/checks/index.ts";
+import { CHECKS, CHECK_ENTRIES, CHECK_INDEX, BYTES_PER_SYMBOL, REGISTRY, createRegistry, history, none, sequence, value, type CheckEntry } from "../../src/checks/index.ts";
 import { DOC_PATH, renderChecksDoc } from "../../scripts/render-checks.ts";
 
 describe("check registry", () => {
@@ -54,13 +54,13 @@ describe("check registry", () => {
   });
 
   test("bytes per symbol is pinned", () => {
-    expect(BYTES_PER_SYMBOL).toBe(1744);
+    expect(BYTES_PER_SYMBOL).toBe(1776);
   });
 });
 
 describe("createRegistry refuses a list the engine cannot run", () => {
   const extra = (id: string, params = {}): CheckEntry =>
-    history({ id, severity: "flag", overridable: true, params, reads: [], description: "a test check", fires: () => false });
+    history({ id, severity: "flag", overridable: true, params, reads: [], description: "a test check", state: "none", fires: () => false });
   const refuses = (entries: readonly CheckEntry[], message: RegExp) => expect(() => createRegistry(entries)).toThrow(message);
 
   test("an id listed twice", () => refuses([...CHECK_ENTRIES, extra("seq.gap")], /seq\.gap listed twice/));
@@ -73,7 +73,9 @@ describe("createRegistry refuses a list the engine cannot run", () => {
   test("more checks than the fired-bit words hold", () =>
     refuses([...CHECK_ENTRIES, ...Array.from({ length: 65 - CHECK_ENTRIES.length }, (_, i) => extra(`x.n${i}`))], /at most 64/));
   test("a stateless check after a history check", () =>
-    refuses([...CHECK_ENTRIES, value({ id: "x.late", severity: "flag", overridable: true, params: none, reads: [], description: "late", fires: () => false })], /x\.late is listed after a history check/));
+    refuses([...CHECK_ENTRIES, value({ id: "x.late", severity: "flag", overridable: true, params: none, reads: [], description: "late", fires: () => false })], /x\.late \(value\) is listed after a history check/));
+  test("a sequence check after a history check", () =>
+    refuses([...CHECK_ENTRIES, sequence({ id: "x.seq", severity: "flag", overridable: true, params: none, reads: ["seq"], description: "late", state: "none", fires: () => false })], /x\.seq \(sequence\) is listed after a history check/));
   test("a missing guard the engine fires", () => refuses(CHECK_ENTRIES.filter((e) => e.id !== "schema.missing_field"), /needs the guard schema\.missing_field/));
 });
 

@@ -1,4 +1,4 @@
-// Stateful checks at their boundaries, the accepted-only state policy, LRU eviction and hot reload.
+// Stateful checks at their boundaries, the state policies (commit.ts), LRU eviction and hot reload.
 import { describe, expect, test } from "bun:test";
 import { loadChecksConfig } from "../../src/checks/index.ts";
 import { SymbolStore } from "../../src/checks/state.ts";
@@ -100,11 +100,12 @@ describe("state policy", () => {
     expect(run([T({ price: 200 }), T({ price: 201 })], CFG, v)).toEqual([]);
   });
 
-  test("a rejected tick does not advance seq, ts or the dedupe window", () => {
+  test("a rejected tick does not take the dedupe window or the price reference", () => {
     const v = validator(CFG);
-    run([T({ seq: 1, tradeId: "k" })], CFG, v);
-    expect(v.validate(trade({ seq: 2, tradeId: "k2", price: -1, ts: NOW }), NOW).ok).toBe(false);
-    expect(run([T({ seq: 2, tradeId: "k2" })], CFG, v)).toEqual([]); // seq 2 and k2 were not taken by the reject
+    run([T({ seq: 1, tradeId: "k", price: 100 })], CFG, v);
+    expect(v.validate(trade({ seq: 2, tradeId: "k2", price: 50, ts: NOW }), NOW).rejects).toEqual(["price.spike"]);
+    expect(v.validate(trade({ seq: 3, tradeId: "k3", price: 100, size: -1, ts: NOW }), NOW).ok).toBe(false);
+    expect(run([T({ seq: 4, tradeId: "k2", price: 100 })], CFG, v)).toEqual([]); // k2 was not taken by the reject, 100 is still the reference
   });
 
   test("flagged ticks are accepted and update state", () => {
@@ -112,7 +113,6 @@ describe("state policy", () => {
     expect(run([Q({ seq: 1 }), Q({ seq: 3 })], CFG, v)).toEqual(["seq.gap"]);
     expect(run([Q({ seq: 4 })], CFG, v)).toEqual([]);
   });
-
   test("every reject code that fired is listed, in registry order, with the flags", () => {
     const v = validator(CFG);
     const r = v.validate(trade({ price: -1, size: "x", side: "up", ts: "never", exchange: 5 }), NOW);
@@ -128,6 +128,110 @@ describe("state policy", () => {
     const v = validator(CFG);
     run([T({ tradeId: "d" })], CFG, v);
     expect(v.validate(trade({ tradeId: "d", price: 0, ts: NOW + MS }), NOW + MS).rejects).toEqual(["price.nonpositive"]);
+  });
+});
+
+describe("state policy: sequence", () => {
+  test("a tick rejected for its content still advances its stream: the next one is not a gap", () => {
+    expect(run([Q({ seq: 1 }), Q({ seq: 2, bid: 102, ask: 101 }), Q({ seq: 3 })])).toEqual([]);
+    expect(run([T({ seq: 1 }), T({ seq: 2, price: -1 }), T({ seq: 3 })])).toEqual([]);
+    expect(run([Q({ seq: 1 }), { ...Q({ seq: 2 }), ask: undefined }, Q({ seq: 3 })])).toEqual([]); // a missing field
+    expect(run([T({ seq: 1, price: 100 }), T({ seq: 2, price: 200 }), T({ seq: 3, price: 100 })])).toEqual([]); // a price spike
+  });
+
+  test("a rejected tick carries the seq flag of its own position", () => {
+    const v = validator(CFG);
+    run([Q({ seq: 1 })], CFG, v);
+    const r = v.validate(quote({ seq: 5, bid: 102, ask: 101, ts: NOW + MS }), NOW + MS);
+    expect([r.rejects, r.flags]).toEqual([["quote.crossed"], ["seq.gap"]]);
+    expect(run([Q({ seq: 6 })], CFG, v)).toEqual([]);
+  });
+
+  test("the reference never moves backwards: the in-order tick after an out-of-order one is not a gap", () => {
+    const v = validator(CFG);
+    expect(run([Q({ seq: 1 }), Q({ seq: 2 }), Q({ seq: 3 }), Q({ seq: 1 })], CFG, v)).toEqual(["seq.out_of_order"]);
+    expect(run([Q({ seq: 4 })], CFG, v)).toEqual([]);
+    expect(run([T({ seq: 10 }), T({ seq: 8 }), T({ seq: 11 })])).toEqual([]);
+  });
+
+  test("seqReanchorAfter accepted out-of-order ticks in a row, each above the one before, re-anchor a renumbered feed", () => {
+    const v = validator(CFG); // seqReanchorAfter = 5 (default)
+    run([Q({ seq: 1000 })], CFG, v);
+    for (const seq of [1, 2, 3, 4, 5]) expect(run([Q({ seq })], CFG, v)).toEqual(["seq.out_of_order"]);
+    expect(run([Q({ seq: 6 })], CFG, v)).toEqual([]);
+    expect(run([Q({ seq: 1001 })], CFG, v)).toEqual(["seq.gap"]); // the old numbering is gone
+  });
+
+  test("a run that does not rise, is interrupted, or is rejected does not re-anchor", () => {
+    const v = validator(CFG);
+    run([Q({ seq: 1000 })], CFG, v);
+    for (const seq of [9, 8, 7, 6, 5, 4]) expect(run([Q({ seq })], CFG, v)).toEqual(["seq.out_of_order"]);
+    for (const seq of [1, 2, 3, 4]) run([Q({ seq })], CFG, v);
+    run([Q({ seq: 1001 })], CFG, v); // in order: the run starts over
+    expect(run([Q({ seq: 5 })], CFG, v)).toEqual(["seq.out_of_order"]);
+    expect(run([Q({ seq: 1002 })], CFG, v)).toEqual([]);
+    const w = validator(CFG);
+    run([T({ seq: 1000, tradeId: "r" })], CFG, w);
+    for (const seq of [1, 2, 3, 4, 5, 6]) run([T({ seq, tradeId: "r" })], CFG, w); // replays: rejected as duplicates
+    expect(run([T({ seq: 1001 })], CFG, w)).toEqual([]);
+  });
+
+  test("with seqReanchorAfter 0 a renumbered feed is flagged until the old numbering is passed", () => {
+    const cfg = { defaults: { ...CFG.defaults, seqReanchorAfter: 0 } };
+    const v = validator(cfg);
+    run([Q({ seq: 10 })], cfg, v);
+    for (const seq of [1, 2, 3, 4, 5, 6, 7, 8, 9]) expect(run([Q({ seq })], cfg, v)).toEqual(["seq.out_of_order"]);
+    expect(run([Q({ seq: 11 })], cfg, v)).toEqual([]);
+  });
+});
+
+describe("state policy: references", () => {
+  test("a tick rejected for its ts does not move the ts reference; one rejected for its content does", () => {
+    const v = validator(CFG);
+    v.validate(trade({ tradeId: "a", ts: NOW }), NOW);
+    expect(v.validate(trade({ tradeId: "b", ts: NOW + 30 * S }), NOW + MS).rejects).toEqual(["ts.future"]);
+    expect(v.validate(trade({ tradeId: "c", ts: NOW + 2 * MS }), NOW + 2 * MS).ok).toBe(true); // not ts.backwards
+    expect(v.validate(quote({ ts: NOW + 4 * S, bid: 102, ask: 101 }), NOW + 4 * S).rejects).toEqual(["quote.crossed"]);
+    expect(v.validate(trade({ tradeId: "d", ts: NOW + 2 * S }), NOW + 4 * S).rejects).toEqual(["ts.backwards"]);
+  });
+
+  test("a flagged price outlier is not the reference of the next trade", () => {
+    // 105 is inside the 10 % spike bound but outside the band: flagged, accepted, and left out of the
+    // reference, so 114 is a spike against 100 (it would be 8.6 % from 105).
+    const v = validator(CFG);
+    expect(run([...trades(20, { price: 100 }), T({ price: 105 })], CFG, v)).toEqual(["price.outlier"]);
+    expect(run([T({ price: 114 })], CFG, v)).toContain("price.spike");
+  });
+
+  test("spikeReanchorAfter price verdicts in a row, flags included, restart the price reference", () => {
+    const v = validator(CFG); // spikeReanchorAfter = 3
+    run(trades(20, { price: 100 }), CFG, v);
+    expect(run(trades(3, { price: 105 }), CFG, v)).toEqual(["price.outlier"]);
+    expect(run(trades(20, { price: 105 }), CFG, v)).toEqual([]); // a new level, learnt again
+    expect(run([T({ price: 114 })], CFG, v)).toEqual(["price.outlier"]); // 8.6 % from 105: no spike
+  });
+
+  test("a flagged size or spread stays out of its window; sizeSpikeReanchorAfter / spreadSpikeReanchorAfter in a row restart it", () => {
+    const never = { defaults: { ...CFG.defaults, sizeSpikeReanchorAfter: 0, spreadSpikeReanchorAfter: 0 } };
+    expect(run([...trades(16, { size: 1 }), ...trades(40, { size: 20 })], never)).toEqual(["size.spike"]);
+    expect(run([...quotes(16, { bid: 100, ask: 101 }), ...quotes(40, { bid: 100, ask: 110 })], never)).toEqual(["spread.spike"]);
+    // Default 8: the 9th wide value finds a window that started again (too few samples to judge).
+    expect(run([...trades(16, { size: 1 }), ...trades(9, { size: 20 })])).toEqual([]);
+    expect(run([...quotes(16, { bid: 100, ask: 101 }), ...quotes(8, { bid: 100, ask: 110 })])).toEqual(["spread.spike"]);
+    expect(run([...quotes(16, { bid: 100, ask: 101 }), ...quotes(9, { bid: 100, ask: 110 })])).toEqual([]);
+  });
+
+  test("an out-of-order quote is older than the book: it does not replace it", () => {
+    const v = validator(CFG);
+    run([Q({ seq: 1, bid: 100, ask: 101 }), Q({ seq: 2, bid: 100, ask: 101 })], CFG, v);
+    expect(run([Q({ seq: 1, bid: 200, ask: 201 })], CFG, v)).toEqual(["seq.out_of_order"]);
+    expect(run([T({ price: 100.5 })], CFG, v)).toEqual([]); // inside the book of seq 2
+  });
+
+  test("a rejected quote is not the book", () => {
+    const v = validator(CFG);
+    run([Q({ bid: 100, ask: 101 }), Q({ bid: 100, ask: 99 })], CFG, v); // crossed: rejected
+    expect(run([T({ price: 100.5 })], CFG, v)).toEqual([]);
   });
 });
 
