@@ -100,6 +100,7 @@ export const ENV = {
   MAX_TICKS_PER_REQUEST: spec("100000", int(1, 10_000_000), "largest number of ticks in one JSON/MessagePack request or WebSocket frame"),
   NDJSON_MAX_TICKS: spec("1000000", int(1, 1_000_000_000), "largest number of ticks (lines) in one NDJSON request"),
   MAX_REJECTS_LISTED: spec("10000", int(1, 10_000_000), "an answer lists at most this many rejects; beyond it rejectsTruncated and rejectsByCode say the rest"),
+  MAX_FLAGS_LISTED: spec("10000", int(1, 10_000_000), "an answer lists at most this many flagged ticks; beyond it flagsTruncated and flagsByCode say the rest"),
   MAX_INFLIGHT_REQUESTS: spec("1024", int(1, 1_000_000), "HTTP requests being read or answered at once; more get 503 pipeline.busy"),
   MAX_BODY_BYTES_IN_FLIGHT: spec("268435456", int(1 << 20, 2 ** 40), "bytes of JSON/MessagePack request bodies held in memory at once, across requests; past it 503 pipeline.busy"),
   NDJSON_MAX_STREAMS: spec("64", int(1, 1_000_000), "NDJSON requests streaming in at once (they may stay open while they keep sending); more get 503 pipeline.busy"),

@@ -1,20 +1,43 @@
 // The requests the pool has taken ticks for and not answered yet, and the counting that turns the
 // workers' completions into one answer per request: accepted/rejected/flagged totals, the listed
-// rejects, and (with ?ack=stored) the wait for the sink.
+// rejects and flagged ticks, and (with ?ack=stored) the wait for the sink.
 import type { Config } from "../config.ts";
 import { errors, type IngestError } from "../errors.ts";
 import type { Completion } from "./ring-records.ts";
 import type { SinkProgress } from "./sink-progress.ts";
+
+/** A tick of the request by its position, with the codes that fired on it. */
+export interface Listed {
+  index: number;
+  codes: string[];
+}
 
 export interface TickResult {
   accepted: number;
   rejected: number;
   flagged: number;
   /** The rejected ticks by position, the first MAX_REJECTS_LISTED of them. */
-  rejects: { index: number; codes: string[] }[];
-  /** Present when `rejects` was cut at MAX_REJECTS_LISTED: then every reject is counted here by code. */
+  rejects: Listed[];
+  /** The accepted ticks with flags by position, the first MAX_FLAGS_LISTED of them (a rejected tick is in `rejects` only). */
+  flags: Listed[];
+  /** Present when `rejects` was cut at MAX_REJECTS_LISTED: then, per code, how many rejected ticks have it. */
   rejectsTruncated?: true;
   rejectsByCode?: Record<string, number>;
+  /** Present when `flags` was cut at MAX_FLAGS_LISTED: then, per code, how many flagged ticks have it. */
+  flagsTruncated?: true;
+  flagsByCode?: Record<string, number>;
+}
+
+/**
+ * Ticks of one outcome (rejected, or accepted with flags) as they come in: all of them counted, by
+ * code too, and the lowest indices kept, cut back to the listing bound whenever it doubles.
+ */
+export interface Listing {
+  count: number;
+  entries: [number, string[]][];
+  truncated: boolean;
+  /** code → how many of the ticks have it (a tick with two codes counts under both). */
+  byCode: Record<string, number>;
 }
 
 /** When a request is answered: once Kafka holds its ticks (the default), or once the sink stored them too. */
@@ -27,12 +50,8 @@ export interface Pending {
   offsets: Map<number, number>;
   added: number;
   completed: number;
-  flagged: number;
-  rejected: number;
-  /** The rejects with the lowest indices seen so far; cut back to the listing bound when it doubles. */
-  rejects: [number, string[]][];
-  rejectsTruncated: boolean;
-  rejectsByCode: Record<string, number>;
+  rejects: Listing;
+  flags: Listing;
   sealed: boolean;
   settled: boolean;
   timer: ReturnType<typeof setTimeout> | undefined;
@@ -41,20 +60,24 @@ export interface Pending {
   promise: Promise<TickResult>;
 }
 
-type RequestsConfig = Pick<Config, "MAX_REJECTS_LISTED" | "KAFKA_ACK_TIMEOUT_MS" | "STORED_ACK_TIMEOUT_MS">;
+type RequestsConfig = Pick<Config, "MAX_REJECTS_LISTED" | "MAX_FLAGS_LISTED" | "KAFKA_ACK_TIMEOUT_MS" | "STORED_ACK_TIMEOUT_MS">;
+
+const newListing = (): Listing => ({ count: 0, entries: [], truncated: false, byCode: {} });
 
 export class PendingRequests {
   private readonly pending = new Map<number, Pending>();
   private nextId = 1;
   /** Requests Kafka acknowledged that wait for the sink (?ack=stored). */
   private storing = 0;
-  private readonly maxListed: number;
+  private readonly maxRejects: number;
+  private readonly maxFlags: number;
 
   constructor(
     private readonly config: RequestsConfig,
     private readonly progress: SinkProgress | null | undefined,
   ) {
-    this.maxListed = config.MAX_REJECTS_LISTED;
+    this.maxRejects = config.MAX_REJECTS_LISTED;
+    this.maxFlags = config.MAX_FLAGS_LISTED;
   }
 
   /** Requests not answered yet, those waiting for the sink included. */
@@ -71,7 +94,7 @@ export class PendingRequests {
     // hands the same promise to the caller, so the failure is still seen; it must not be unhandled.
     promise.catch(() => {});
     const p: Pending = {
-      id: this.nextId, ack, offsets: new Map(), added: 0, completed: 0, flagged: 0, rejected: 0, rejects: [], rejectsTruncated: false, rejectsByCode: {},
+      id: this.nextId, ack, offsets: new Map(), added: 0, completed: 0, rejects: newListing(), flags: newListing(),
       sealed: false, settled: false, timer: undefined, resolve, reject, promise,
     };
     this.nextId = this.nextId >= 0x7fffffff ? 1 : this.nextId + 1;
@@ -103,8 +126,8 @@ export class PendingRequests {
       for (let i = 0; i < offsets.length; i += 2) p.offsets.set(offsets[i]!, Math.max(offsets[i + 1]!, p.offsets.get(offsets[i]!) ?? -1));
     }
     p.completed += completion.ticks;
-    p.flagged += completion.flagged;
-    for (const reject of completion.rejects) this.noteReject(p, reject);
+    for (const reject of completion.rejects) note(p.rejects, reject, this.maxRejects);
+    for (const flag of completion.flags) note(p.flags, flag, this.maxFlags);
     this.maybeFinish(p);
   }
 
@@ -121,34 +144,25 @@ export class PendingRequests {
     for (const id of [...this.pending.keys()]) this.fail(id, err);
   }
 
-  /** Counts a reject by code and lists it while the listing is within its bound (lowest indices win). */
-  private noteReject(p: Pending, reject: [number, string[]]) {
-    p.rejected++;
-    for (const code of reject[1]) p.rejectsByCode[code] = (p.rejectsByCode[code] ?? 0) + 1;
-    p.rejects.push(reject);
-    if (p.rejects.length >= 2 * this.maxListed) this.cutRejects(p);
-  }
-
-  private cutRejects(p: Pending) {
-    p.rejects.sort((a, b) => a[0] - b[0]);
-    if (p.rejects.length <= this.maxListed) return;
-    p.rejects.length = this.maxListed;
-    p.rejectsTruncated = true;
-  }
-
   private maybeFinish(p: Pending) {
     if (p.settled || !p.sealed || p.completed < p.added) return;
     this.close(p);
-    this.cutRejects(p);
+    cut(p.rejects, this.maxRejects);
+    cut(p.flags, this.maxFlags);
     const result: TickResult = {
-      accepted: p.added - p.rejected,
-      rejected: p.rejected,
-      flagged: p.flagged,
-      rejects: p.rejects.map(([index, codes]) => ({ index, codes })),
+      accepted: p.added - p.rejects.count,
+      rejected: p.rejects.count,
+      flagged: p.flags.count,
+      rejects: listed(p.rejects),
+      flags: listed(p.flags),
     };
-    if (p.rejectsTruncated) {
+    if (p.rejects.truncated) {
       result.rejectsTruncated = true;
-      result.rejectsByCode = p.rejectsByCode;
+      result.rejectsByCode = p.rejects.byCode;
+    }
+    if (p.flags.truncated) {
+      result.flagsTruncated = true;
+      result.flagsByCode = p.flags.byCode;
     }
     if (p.ack === "stored" && p.offsets.size > 0) {
       // Kafka holds them; the answer waits until the sink group committed past them (Redis and PostgreSQL hold them).
@@ -177,3 +191,22 @@ export class PendingRequests {
     p.timer = setTimeout(() => this.fail(p.id, errors.unavailable(`Kafka did not acknowledge the ticks within ${ms} ms`)), ms);
   }
 }
+
+/** Counts a tick by code and lists it while the listing is within its bound (lowest indices win). */
+function note(listing: Listing, entry: [number, string[]], max: number): void {
+  listing.count++;
+  const byCode = listing.byCode;
+  for (const code of entry[1]) byCode[code] = (byCode[code] ?? 0) + 1;
+  listing.entries.push(entry);
+  if (listing.entries.length >= 2 * max) cut(listing, max);
+}
+
+/** Sorts the listing by index and keeps the lowest `max` (completions of several workers interleave). */
+function cut(listing: Listing, max: number): void {
+  listing.entries.sort((a, b) => a[0] - b[0]);
+  if (listing.entries.length <= max) return;
+  listing.entries.length = max;
+  listing.truncated = true;
+}
+
+const listed = (listing: Listing): Listed[] => listing.entries.map(([index, codes]) => ({ index, codes }));

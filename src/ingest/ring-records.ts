@@ -19,17 +19,21 @@ export const KIND_UNREADABLE = 1;
 
 /**
  * One worker's answer for some of a request's ticks, after Kafka acknowledged them (or failed).
- * One per request and Kafka batch, not per tick, so the keys are whole words.
+ * One per request and Kafka batch, not per tick, so the keys are whole words. A tick is in `rejects`
+ * or in `flags` or in neither, so the two lists together hold at most `ticks` entries, and a batch
+ * holds at most MAX_BATCH_RECORDS ticks (collector.ts): that bounds a completion; the answer's own
+ * bounds (MAX_REJECTS_LISTED, MAX_FLAGS_LISTED) are applied by the main thread, which must see every
+ * entry to count them by code.
  */
 export interface Completion {
   /** the request's id (Pending.id) */
   request: number;
   /** how many of the request's ticks this completion covers */
   ticks: number;
-  /** how many of them were accepted with at least one flag */
-  flagged: number;
-  /** the rejected ones: [index in the request, reject codes] */
+  /** the rejected ones: [index in the request, reject codes] (their flags are only in the Kafka record) */
   rejects: [number, string[]][];
+  /** the ones accepted with at least one flag: [index in the request, flag codes in registry order] */
+  flags: [number, string[]][];
   /** set when these ticks could not be written to Kafka: the request fails with 503 */
   error?: string;
   /** where the accepted ones went in `<prefix>.valid`: flat [partition, last offset of the batch there, …] */

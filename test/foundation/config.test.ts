@@ -19,7 +19,7 @@ describe("config", () => {
   test("the hostile-input bounds have defaults and parse", () => {
     const c = loadConfig({});
     expect(c).toMatchObject({
-      BODY_TIMEOUT_MS: 10_000, NDJSON_MAX_TICKS: 1_000_000, MAX_REJECTS_LISTED: 10_000, MAX_INFLIGHT_REQUESTS: 1024,
+      BODY_TIMEOUT_MS: 10_000, NDJSON_MAX_TICKS: 1_000_000, MAX_REJECTS_LISTED: 10_000, MAX_FLAGS_LISTED: 10_000, MAX_INFLIGHT_REQUESTS: 1024,
       HTTP_IDLE_TIMEOUT_S: 30, WS_MAX_CONNECTIONS: 1024, WS_MAX_INFLIGHT_FRAMES: 64, WS_MAX_BUFFERED_BYTES: 1 << 20, MAX_BODY_BYTES_IN_FLIGHT: 256 << 20, NDJSON_MAX_STREAMS: 64,
       WS_IDLE_TIMEOUT_S: 120, METRICS_PUBLIC: false, API_KEY_IN_QUERY: false,
     });
@@ -52,6 +52,7 @@ describe("config", () => {
     ["METRICS_PUBLIC", "yes please"],
     ["API_KEY_IN_QUERY", "2"],
     ["NDJSON_MAX_TICKS", "0"],
+    ["MAX_FLAGS_LISTED", "0"],
     ["WS_MAX_INFLIGHT_FRAMES", "0"],
     ["WS_MAX_BUFFERED_BYTES", "1000"],
     ["HTTP_IDLE_TIMEOUT_S", "256"],

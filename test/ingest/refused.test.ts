@@ -1,5 +1,6 @@
 // Records Kafka refuses for good (MESSAGE_TOO_LARGE, …) on the real broker: topics created with a
-// tiny max.message.bytes make both a single reject record and whole batches of valid ticks too large.
+// tiny max.message.bytes make both a single reject record and whole batches of valid ticks too large,
+// and a valid topic that takes no record turns a flagged tick into a reject (so no longer a flag).
 // The validator must split, deliver every record that fits exactly once, answer the culprit as
 // record.refused (kept as a digest) and go on taking ticks — never retry the batch forever.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
@@ -10,7 +11,10 @@ import { config, uniqueName } from "../helpers/stack.ts";
 import { startTickgate, type Running } from "../helpers/tickgate.ts";
 
 const prefix = uniqueName("refused");
+/** A valid topic that takes no record at all: every valid tick becomes record.refused. */
+const refusesValid = uniqueName("refusedvalid");
 let tg: Running;
+let tgRefusesValid: Running;
 
 beforeAll(async () => {
   const admin = createKafka({ ...config, LOG_LEVEL: "error" }, "-test").admin();
@@ -20,20 +24,27 @@ beforeAll(async () => {
     const small = [{ name: "max.message.bytes", value: "3072" }];
     await admin.createTopics({
       waitForLeaders: true,
-      topics: [`${prefix}.valid`, `${prefix}.rejected`].map((topic) => ({ topic, numPartitions: 2, replicationFactor: -1, configEntries: small })),
+      topics: [
+        ...[`${prefix}.valid`, `${prefix}.rejected`].map((topic) => ({ topic, numPartitions: 2, replicationFactor: -1, configEntries: small })),
+        { topic: `${refusesValid}.valid`, numPartitions: 2, replicationFactor: -1, configEntries: [{ name: "max.message.bytes", value: "80" }] },
+      ],
     });
   } finally {
     await admin.disconnect();
   }
-  tg = await startTickgate({ TOPIC_PREFIX: prefix, WORKERS: "1", KAFKA_COMPRESSION: "none" });
+  [tg, tgRefusesValid] = await Promise.all([
+    startTickgate({ TOPIC_PREFIX: prefix, WORKERS: "1", KAFKA_COMPRESSION: "none" }),
+    startTickgate({ TOPIC_PREFIX: refusesValid, WORKERS: "1", KAFKA_COMPRESSION: "none" }),
+  ]);
 });
 afterAll(async () => {
   expect(await tg.stop()).toBe(0);
+  expect(await tgRefusesValid.stop()).toBe(0);
 });
 
 const id = (t: any) => `${t.exchange}:${t.symbol}:${t.type}:${t.tradeId ?? ""}:${t.seq ?? ""}`;
-const post = async (ticks: unknown[]) => {
-  const res = await fetch(`${tg.url}/v1/ticks`, { method: "POST", body: JSON.stringify(ticks), headers: { "content-type": "application/json" } });
+const post = async (ticks: unknown[], at = tg) => {
+  const res = await fetch(`${at.url}/v1/ticks`, { method: "POST", body: JSON.stringify(ticks), headers: { "content-type": "application/json" } });
   return { status: res.status, body: (await res.json()) as any };
 };
 
@@ -76,5 +87,25 @@ describe("Kafka refuses records for good", () => {
     expect(stats.workers[0].kafka.refused).toBe(1);
     expect(stats.workers[0].kafka.givenUp).toBe(0);
     expect((await fetch(`${tg.url}/readyz`)).status).toBe(200);
+  });
+
+  test("a flagged tick whose valid record is refused is answered rejected record.refused, no longer listed in flags", async () => {
+    const ts = Date.now();
+    const quote = (symbol: string, ask: number, at = ts) => ({ type: "quote", exchange: "binance", symbol, ts: at, bid: 100, bidSize: 1, ask, askSize: 1 });
+    // locked (flagged quote.locked), plain, locked and two hours old (rejected ts.too_old before Kafka)
+    const ticks = [quote("LCK-USDT", 100), quote("PLN-USDT", 101), quote("OLD-USDT", 100, ts - 2 * 3600_000)];
+    const r = await post(ticks, tgRefusesValid);
+    expect(r.status).toBe(200);
+    expect(r.body).toEqual({
+      accepted: 0, rejected: 3, flagged: 0, flags: [],
+      rejects: [{ index: 0, codes: ["record.refused"] }, { index: 1, codes: ["record.refused"] }, { index: 2, codes: ["ts.too_old"] }],
+    });
+    // Its flag is kept where a rejected tick's flags are: its record in ticks.rejected.
+    const rejected = await consumeAll(`${refusesValid}.rejected`);
+    const digest = rejected.find((rec) => rec.key === "binance:LCK-USDT")!.value;
+    expect(digest.codes).toEqual(["record.refused"]);
+    expect(digest.flags).toEqual(["quote.locked"]);
+    const stats = (await (await fetch(`${tgRefusesValid.url}/v1/stats`)).json()) as any;
+    expect(stats.workers[0]).toMatchObject({ accepted: 0, rejected: 3, flagged: 0 });
   });
 });

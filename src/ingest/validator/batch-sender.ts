@@ -12,7 +12,7 @@ import { RECORD_REFUSED, rejectRecord } from "../../kafka/values.ts";
 import { log } from "../../log.ts";
 import { Histogram } from "../../metrics.ts";
 import { KAFKA_CONNECTING, KAFKA_DOWN, KAFKA_UP, STATUS_KAFKA } from "../validator-protocol.ts";
-import { digestOf, type Batch, type Origin } from "./batch.ts";
+import { digestOf, refuseOrigin, type Batch, type Origin } from "./batch.ts";
 import type { CompletionWriter } from "./completion-writer.ts";
 import { countCodes, type ValidatorCounters } from "./counters.ts";
 import { ValidOffsets } from "./valid-offsets.ts";
@@ -132,21 +132,14 @@ export class BatchSender {
     const { counters, packr, topic } = this.parts;
     const origin = record.origin;
     counters.refused++;
-    if (origin.codes === null) {
-      origin.codes = [RECORD_REFUSED];
-      origin.completion.rejects.push([origin.index, origin.codes]);
-      if (origin.flags.length > 0) {
-        origin.completion.flagged--;
-        counters.flagged--;
-      }
+    if (refuseOrigin(origin, RECORD_REFUSED)) {
+      if (origin.flags.length > 0) counters.flagged--;
       counters.accepted--;
       counters.rejected++;
-    } else {
-      origin.codes.push(RECORD_REFUSED);
     }
     countCodes(counters, [RECORD_REFUSED]);
     const key = record.message.key ?? "";
-    const value = packr.pack(rejectRecord(digestOf(record.message.value), key, origin.recvTs, origin.codes, origin.flags, `Kafka refused the record: ${refusalOf(err)}`));
+    const value = packr.pack(rejectRecord(digestOf(record.message.value), key, origin.recvTs, origin.codes!, origin.flags, `Kafka refused the record: ${refusalOf(err)}`));
     return { topic: topic.rejected, message: { key: record.message.key, value }, origin };
   }
 }

@@ -23,7 +23,7 @@ export class Batch {
   completionFor(request: number): Completion {
     let completion = this.completions.get(request);
     if (!completion) {
-      completion = { request, ticks: 0, flagged: 0, rejects: [] };
+      completion = { request, ticks: 0, rejects: [], flags: [] };
       this.completions.set(request, completion);
     }
     return completion;
@@ -41,6 +41,27 @@ export class Batch {
     this.completions = new Map();
     this.bytes = 0;
   }
+}
+
+/**
+ * Kafka refused the record of `origin` for good: its tick is answered rejected with `code` added.
+ * A valid tick moves from the completion's flags (if it was flagged) to its rejects, so the answer
+ * never lists a flag for a tick it counts as rejected. Returns true when the tick was accepted until now.
+ */
+export function refuseOrigin(origin: Origin, code: string): boolean {
+  if (origin.codes !== null) {
+    origin.codes.push(code);
+    return false;
+  }
+  const completion = origin.completion;
+  origin.codes = [code];
+  completion.rejects.push([origin.index, origin.codes]);
+  if (origin.flags.length > 0) {
+    // A scan of one batch's flags, on the rare path of a refused record; indices are unique in a request.
+    const at = completion.flags.findIndex((flag) => flag[0] === origin.index);
+    if (at !== -1) completion.flags.splice(at, 1);
+  }
+  return true;
 }
 
 /**

@@ -110,7 +110,8 @@ export class Collector {
       this.batch.push(this.topic.valid, key, encodeValid(result.tick, recvTs, flags), { completion, index, recvTs, flags, codes: null });
       counters.accepted++;
       if (flags.length > 0) {
-        completion.flagged++;
+        // Allocates one entry per flagged tick (the flags array is the record's own copy, shared).
+        completion.flags.push([index, flags]);
         counters.flagged++;
         countCodes(counters, flags);
       }
