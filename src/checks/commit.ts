@@ -7,11 +7,12 @@
 //   - the sequence reference counts every tick received, rejected ones too, and never moves back
 //     (unless seqReanchorAfter out-of-order ticks say the feed renumbered);
 //   - an out-of-order tick is older than the state, so it moves no "latest" reference;
+//   - a rejected or locked quote is no book: trades wait for the next usable quote;
 //   - the dedupe window and the rate bucket count what reaches Kafka: accepted ticks only;
 //   - a symbol gets state only from an accepted tick, so a flood of bad ticks cannot evict good state.
 import type { Params } from "./define.ts";
 import { dedupeAdd, T as DEDUPE_T } from "./dedupe.ts";
-import { KIND_NONE, KIND_TRADE, type Scratch } from "./scratch.ts";
+import { KIND_NONE, KIND_QUOTE, KIND_TRADE, type Scratch } from "./scratch.ts";
 import {
   F_STRIDE, I_STRIDE, S_ASK, S_ASK_SIZE, S_BID, S_BID_SIZE, S_LAST_PRICE, S_LAST_TS, S_PRICE_STREAK, S_QUOTE_RUN,
   S_QUOTE_RUN_LAST, S_QUOTE_SEQ, S_QUOTE_TS, S_SAME_SINCE, S_SIZE_STREAK, S_SPREAD_STREAK, S_TOKENS, S_TOKENS_AT,
@@ -26,6 +27,8 @@ export const MEASURED_BY = {
   size: ["size.spike"],
   spread: ["spread.spike"],
   late: ["seq.out_of_order"],
+  /** A quote flagged so is accepted but is no book to measure trades against (bid = ask cannot rest on one venue). */
+  book: ["quote.locked"],
 } as const;
 
 /**
@@ -51,6 +54,7 @@ export function createCommit(index: ReadonlyMap<string, number>): Commit {
   const [price0, price1] = mask(MEASURED_BY.price);
   const [size0, size1] = mask(MEASURED_BY.size);
   const [spread0, spread1] = mask(MEASURED_BY.spread);
+  const [book0, book1] = mask(MEASURED_BY.book);
 
   return function commit(c, st, s, p, v0, v1, r0, r1) {
     const rejected = (r0 | r1) !== 0;
@@ -63,6 +67,8 @@ export function createCommit(index: ReadonlyMap<string, number>): Commit {
     if (c.ts === c.ts && ((v0 & ts0) | (v1 & ts1)) === 0 && !(c.ts <= f[b + S_LAST_TS]!)) f[b + S_LAST_TS] = c.ts; // max; NaN last: take ts
     const inOrder = trackSeq(c, f, b, p, !rejected);
     if (rejected) {
+      // A rejected quote is no book, but the book moved: trade.outside_quote waits for the next accepted one.
+      if (c.kind === KIND_QUOTE && inOrder) f[b + S_QUOTE_TS] = NaN;
       // Only a price reject counts toward re-anchoring: a trade rejected as a replay says nothing of the level.
       if (c.kind === KIND_TRADE && ((r0 & price0) | (r1 & price1)) !== 0 && streak(f, b, S_PRICE_STREAK, W_PRICE, p.spikeReanchorAfter as number)) f[b + S_LAST_PRICE] = NaN;
       return;
@@ -91,7 +97,7 @@ export function createCommit(index: ReadonlyMap<string, number>): Commit {
       f[b + S_ASK] = c.ask;
       f[b + S_BID_SIZE] = c.bidSize;
       f[b + S_ASK_SIZE] = c.askSize;
-      f[b + S_QUOTE_TS] = c.ts;
+      f[b + S_QUOTE_TS] = ((v0 & book0) | (v1 & book1)) === 0 ? c.ts : NaN;
       if (((v0 & spread0) | (v1 & spread1)) !== 0) streak(f, b, S_SPREAD_STREAK, W_SPREAD, p.spreadSpikeReanchorAfter as number);
       else {
         f[b + S_SPREAD_STREAK] = 0;

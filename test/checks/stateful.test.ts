@@ -8,7 +8,7 @@ const CFG = {
   defaults: {
     maxBackwardsMs: 1000, maxJumpPct: 10, spikeReanchorAfter: 3,
     outlierK: 3, outlierGammaBps: 10, outlierMinSamples: 16, sizeSpikeK: 10, sizeSpikeMinSamples: 16,
-    spreadSpikeK: 5, spreadSpikeMinSamples: 16, maxQuoteAgeMs: 5000, maxStaleMs: 10_000,
+    spreadSpikeK: 5, spreadSpikeMinSamples: 16, maxQuoteAgeMs: 5000, outsideQuoteMinBps: 0, maxStaleMs: 10_000,
     burstMaxPerSec: 1e6, burstCapacity: 1e6,
   },
 };
@@ -69,8 +69,16 @@ const ROWS: Record<string, Row> = {
     pass: [
       [Q({ bid: 100, ask: 101 }), T({ price: 99 })], [Q({ bid: 100, ask: 101 }), T({ price: 102 })],
       [at(Q({ bid: 100, ask: 101 }), NOW), at(T({ price: 105 }), NOW + 5001 * MS)] /* quote too old */, [T({ price: 105 })] /* no quote */,
+      [Q({ bid: 1.1, ask: 1.3 }), T({ price: 1.5 })] /* on the edge: 1.3 - 1.1 is a hair under 0.2 in binary */,
+      [...quotes(8, { bid: 100, ask: 100.2 }), Q({ bid: 100, ask: 100.1 }), T({ price: 99.8 })] /* tight: the median spread is the width */,
+      [Q({ bid: 100, ask: 101 }), Q({ bid: 100.5, ask: 100.5 }), T({ price: 105 })] /* locked: no book to measure against */,
+      [Q({ bid: 100, ask: 101 }), Q({ bid: 110, ask: 109 }), T({ price: 105 })] /* a rejected quote: the older book is not used */,
     ],
-    fail: [[Q({ bid: 100, ask: 101 }), T({ price: 98.99 })], [Q({ bid: 100, ask: 101 }), T({ price: 102.01 })]],
+    fail: [
+      [Q({ bid: 100, ask: 101 }), T({ price: 98.99 })], [Q({ bid: 100, ask: 101 }), T({ price: 102.01 })],
+      [...quotes(8, { bid: 100, ask: 100.2 }), Q({ bid: 100, ask: 100.1 }), T({ price: 99.79 })],
+      [Q({ bid: 100, ask: 101 }), Q({ bid: 110, ask: 109 }), Q({ bid: 100, ask: 101 }), T({ price: 98.99 })],
+    ],
   },
   "quote.stale": {
     pass: [[at(Q(), NOW), at(Q(), NOW + 5 * S), at(Q(), NOW + 10 * S)], [at(Q(), NOW), at(Q({ bidSize: 2 }), NOW + 9 * S), at(Q(), NOW + 11 * S)]],
@@ -226,6 +234,14 @@ describe("state policy: references", () => {
     run([Q({ seq: 1, bid: 100, ask: 101 }), Q({ seq: 2, bid: 100, ask: 101 })], CFG, v);
     expect(run([Q({ seq: 1, bid: 200, ask: 201 })], CFG, v)).toEqual(["seq.out_of_order"]);
     expect(run([T({ price: 100.5 })], CFG, v)).toEqual([]); // inside the book of seq 2
+  });
+
+  test("trade.outside_quote leaves at least outsideQuoteMinBps beyond a book a tick wide", () => {
+    const cfg = { defaults: { ...CFG.defaults, outsideQuoteMinBps: 50 } }; // the default
+    // bid 100, ask 100.01: the spread is 0.01, the floor 50 bps of the ask ≈ 0.50005.
+    expect(run([Q({ bid: 100, ask: 100.01 }), T({ price: 100.51 })], cfg)).toEqual([]);
+    expect(run([Q({ bid: 100, ask: 100.01 }), T({ price: 100.511 })], cfg)).toEqual(["trade.outside_quote"]);
+    expect(run([Q({ bid: 100, ask: 100.01 }), T({ price: 99.4999 })], cfg)).toEqual(["trade.outside_quote"]);
   });
 
   test("a rejected quote is not the book", () => {

@@ -20,8 +20,10 @@ const PRICE_STATE =
   "toward a streak instead; spikeReanchorAfter of them in a row mean the level really moved, so the price and the window are dropped and " +
   "the next trade starts them again. Trades rejected for other reasons, and out-of-order trades (older than the reference), leave them alone.";
 const QUOTE_STATE =
-  "Reference: the last accepted quote in seq order, flagged ones included (a locked or unusually wide book is still the book). " +
-  "Rejected quotes (crossed, too wide: not a book) and out-of-order quotes (older than the book) leave it.";
+  "Reference: the last accepted quote in seq order, flagged ones included (an unusually wide book is still the book). " +
+  "A rejected quote (crossed, too wide, unreadable) or a locked one (bid = ask cannot rest on one venue's book) is no book to " +
+  "measure trades against, but it says the book moved: trade.outside_quote waits for the next usable quote rather than use the " +
+  "older one. Out-of-order quotes (older than the book) leave it.";
 
 export const HISTORY = [
   history({ id: "ts.backwards", severity: "reject", overridable: true, state: "Reference: the latest ts of the symbol, trades and quotes alike (a maximum). Every tick of a tracked symbol raises it — accepted, flagged, or rejected for another reason — unless a ts check (ts.invalid, ts.future, ts.too_old, ts.backwards) has a verdict on it: a clock that jumped ahead must not become the reference, or every correct tick after it would be rejected.", reads: ["ts"],
@@ -50,7 +52,7 @@ export const HISTORY = [
     } }),
   history({ id: "price.outlier", severity: "flag", overridable: true, state: PRICE_STATE, reads: ["price"], on: "trade",
     params: {
-      outlierK: { default: 10, type: "number", min: 0, derived: { outlierSigmas: (k) => k * 1.4826 /* MAD → σ of a normal */ }, description: "Band half-width in robust standard deviations (1.4826 × MAD)." },
+      outlierK: { default: 8, type: "number", min: 0, derived: { outlierSigmas: (k) => k * 1.4826 /* MAD → σ of a normal */ }, description: "Band half-width in robust standard deviations (1.4826 × MAD)." },
       outlierGammaBps: { default: 25, type: "number", min: 0, derived: { outlierGamma: (bps) => bps / 1e4 }, description: "Granularity term added to the band, in bps of the median (Brownlees–Gallo γ; keeps the band open when MAD = 0)." },
       outlierMinSamples: { default: 16, type: "integer", min: 8, max: 32, description: "Accepted trades in the window (of 32) before the check runs." },
     },
@@ -93,17 +95,27 @@ export const HISTORY = [
       return med > 0 && winCount(st.values, b) >= p.spreadSpikeMinSamples && c.ask - c.bid > p.spreadSpikeK * med;
     } }),
   history({ id: "trade.outside_quote", severity: "flag", overridable: true, state: QUOTE_STATE, reads: ["price", "ts"], on: "trade",
-    params: { maxQuoteAgeMs: { default: 5_000, type: "number", min: 0, derived: { maxQuoteAgeUs: (ms) => ms * 1000 }, description: "The last quote is used only when its ts is within this of the trade's ts." } },
-    description: "The trade price is outside [bid − spread, ask + spread] of the symbol's last accepted quote.",
+    params: {
+      maxQuoteAgeMs: { default: 5_000, type: "number", min: 0, derived: { maxQuoteAgeUs: (ms) => ms * 1000 }, description: "The last quote is used only when its ts is within this of the trade's ts." },
+      outsideQuoteMinBps: { default: 50, type: "number", min: 0, derived: { outsideQuoteMin: (bps) => bps / 1e4 }, description: "Least room beyond the touch, in bps of the ask: a sweep walks several levels past a book one tick wide." },
+    },
+    description: "The trade price is outside [bid − w, ask + w] of the symbol's last accepted quote, w = the widest of its spread, the rolling median spread and outsideQuoteMinBps of the ask.",
     fires: (c, p, st, s) => {
       if (s < 0) return false;
       const f = st.values;
       const b = s * F_STRIDE;
-      if (!(Math.abs(c.ts - f[b + S_QUOTE_TS]!) <= p.maxQuoteAgeUs)) return false; // also: no quote yet (NaN)
+      if (!(Math.abs(c.ts - f[b + S_QUOTE_TS]!) <= p.maxQuoteAgeUs)) return false; // also: no usable quote (NaN)
       const bid = f[b + S_BID]!;
       const ask = f[b + S_ASK]!;
-      const spread = ask - bid;
-      return c.price < bid - spread || c.price > ask + spread;
+      // An unusually tight book, or one a tick wide that a sweep walks through, would leave no room
+      // for the prints around it: the rolling median spread (NaN until 8 quotes) and a floor in bps widen it.
+      const med = winMedian(f, b + W_SPREAD);
+      let w = ask - bid;
+      if (med > w) w = med;
+      if (p.outsideQuoteMin * ask > w) w = p.outsideQuoteMin * ask;
+      // ask + w in binary floating point lands a hair off a print exactly on the band's edge.
+      const tol = ask * 1e-9;
+      return c.price < bid - w - tol || c.price > ask + w + tol;
     } }),
   history({ id: "quote.stale", severity: "flag", overridable: true, state: QUOTE_STATE, reads: ["bid", "bidSize", "ask", "askSize", "ts"], on: "quote",
     params: { maxStaleMs: { default: 60_000, type: "number", min: 0, derived: { maxStaleUs: (ms) => ms * 1000 }, description: "How long an identical quote may repeat." } },
