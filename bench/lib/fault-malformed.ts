@@ -127,4 +127,14 @@ export const STRAY_FAULTS: FaultClass[] = [
     v("exchange ftx", "exchange.not_allowed", (t) => ({ ...t, exchange: "ftx" })),
     v("symbol LUNA-USDT", "symbol.not_allowed", (t) => ({ ...t, symbol: "LUNA-USDT" })),
   ]),
+  // Bad ticks that carry a wrong but readable seq or ts: they are rejected, and must not move the
+  // references the good ticks after them are measured against (docs/checks.md, state policies).
+  variants("hostile.wild_seq", "an extra bad tick (price 0, or a crossed book) whose seq is 10⁹ ahead of its stream", true, [
+    v("trade price 0", "price.nonpositive", (t) => ({ ...t, price: 0, seq: (t.seq as number) + 1e9 }), T),
+    v("quote crossed", "quote.crossed", (t) => ({ ...t, bid: t.ask, ask: t.bid, seq: (t.seq as number) + 1e9 }), Q),
+  ]),
+  variants("hostile.ts_ahead", "an extra bad tick (a crossed book, or size 0) stamped 4.5 s ahead: inside maxClockSkewMs", true, [
+    v("quote crossed", "quote.crossed", (t) => ({ ...t, bid: t.ask, ask: t.bid, ts: (t.ts as number) + 4_500_000 }), Q),
+    v("trade size 0", "size.nonpositive", (t) => ({ ...t, size: 0, ts: (t.ts as number) + 4_500_000 }), T),
+  ]),
 ];

@@ -2,11 +2,14 @@
 // check writes down in its entry (entries/sequence.ts, entries/history.ts; docs/checks.md). In short:
 //   - a verdict from a check keeps the tick out of the reference that check measured it against:
 //     a flagged outlier does not drag the median, a ts that jumped ahead does not become the latest;
+//   - a rejected tick moves a reference only where ignoring it would cause a false verdict later,
+//     and never further than that: it counts as received in its seq stream when it is the next
+//     one, and it retires the book when it is a quote; nothing else, so bad ticks cannot poison;
 //   - a run of such verdicts against one reference means the market itself moved: the reference
 //     starts again (spikeReanchorAfter, sizeSpikeReanchorAfter, spreadSpikeReanchorAfter);
-//   - the sequence reference counts every tick received, rejected ones too, and never moves back
-//     (unless seqReanchorAfter out-of-order ticks say the feed renumbered);
-//   - an out-of-order tick is older than the state, so it moves no "latest" reference;
+//   - the sequence reference never moves back (unless seqReanchorAfter out-of-order ticks say the
+//     feed renumbered);
+//   - an out-of-order tick is older than the state, so it moves no price, size, spread or book reference;
 //   - a rejected or locked quote is no book: trades wait for the next usable quote;
 //   - the dedupe window and the rate bucket count what reaches Kafka: accepted ticks only;
 //   - a symbol gets state only from an accepted tick, so a flood of bad ticks cannot evict good state.
@@ -16,7 +19,7 @@ import { KIND_NONE, KIND_QUOTE, KIND_TRADE, type Scratch } from "./scratch.ts";
 import {
   F_STRIDE, I_STRIDE, S_ASK, S_ASK_SIZE, S_BID, S_BID_SIZE, S_LAST_PRICE, S_LAST_TS, S_PRICE_STREAK, S_QUOTE_RUN,
   S_QUOTE_RUN_LAST, S_QUOTE_SEQ, S_QUOTE_TS, S_SAME_SINCE, S_SIZE_STREAK, S_SPREAD_STREAK, S_TOKENS, S_TOKENS_AT,
-  S_TRADE_RUN, S_TRADE_RUN_LAST, S_TRADE_SEQ, W_PRICE, W_SIZE, W_SPREAD, sameQuote, type SymbolStore,
+  S_TRADE_RUN, S_TRADE_RUN_LAST, S_TRADE_SEQ, S_QUOTE_SEQ_ACCEPTED, S_TRADE_SEQ_ACCEPTED, W_PRICE, W_SIZE, W_SPREAD, sameQuote, type SymbolStore,
 } from "./state.ts";
 import { winClear, winPush } from "./window.ts";
 
@@ -26,7 +29,6 @@ export const MEASURED_BY = {
   price: ["price.spike", "price.outlier"],
   size: ["size.spike"],
   spread: ["spread.spike"],
-  late: ["seq.out_of_order"],
   /** A quote flagged so is accepted but is no book to measure trades against (bid = ask cannot rest on one venue). */
   book: ["quote.locked"],
 } as const;
@@ -64,15 +66,18 @@ export function createCommit(index: ReadonlyMap<string, number>): Commit {
     else st.touch(s);
     const f = st.values;
     const b = s * F_STRIDE;
-    if (c.ts === c.ts && ((v0 & ts0) | (v1 & ts1)) === 0 && !(c.ts <= f[b + S_LAST_TS]!)) f[b + S_LAST_TS] = c.ts; // max; NaN last: take ts
     const inOrder = trackSeq(c, f, b, p, !rejected);
     if (rejected) {
-      // A rejected quote is no book, but the book moved: trade.outside_quote waits for the next accepted one.
+      // A rejected quote is no book, but (when it is newer than the book) the book moved:
+      // trade.outside_quote waits for the next accepted one.
       if (c.kind === KIND_QUOTE && inOrder) f[b + S_QUOTE_TS] = NaN;
       // Only a price reject counts toward re-anchoring: a trade rejected as a replay says nothing of the level.
       if (c.kind === KIND_TRADE && ((r0 & price0) | (r1 & price1)) !== 0 && streak(f, b, S_PRICE_STREAK, W_PRICE, p.spikeReanchorAfter as number)) f[b + S_LAST_PRICE] = NaN;
       return;
     }
+    // The latest accepted ts (a maximum), unless a ts check has a verdict on it. Rejected ticks never
+    // raise it: one within maxClockSkewMs of the future would make every good tick after it "backwards".
+    if (((v0 & ts0) | (v1 & ts1)) === 0 && !(c.ts <= f[b + S_LAST_TS]!)) f[b + S_LAST_TS] = c.ts; // NaN last: take ts
     f[b + S_TOKENS] = Math.max(0, c.tokens - 1);
     f[b + S_TOKENS_AT] = c.now;
     if (c.kind === KIND_TRADE) {
@@ -108,10 +113,10 @@ export function createCommit(index: ReadonlyMap<string, number>): Commit {
 }
 
 /**
- * Moves the stream's seq reference (the highest seq received) and tells whether the tick is in
- * order (no seq, at or above the reference, or the tick that re-anchors a renumbered feed).
- * Out-of-order ticks that are accepted count a run: each above the one before, `seqReanchorAfter`
- * of them make the last one the reference.
+ * Moves the stream's seq references (entries/sequence.ts has the policy) and tells whether the tick
+ * is in order: it has no seq, is at or above the reference (a rejected one: above it), or
+ * re-anchors a renumbered feed. Accepted out-of-order ticks count a run: each above the one before,
+ * `seqReanchorAfter` of them make the last one the reference.
  */
 function trackSeq(c: Scratch, f: Float64Array, b: number, p: Params, accepted: boolean): boolean {
   const seq = c.seq;
@@ -120,18 +125,28 @@ function trackSeq(c: Scratch, f: Float64Array, b: number, p: Params, accepted: b
   const at = b + (trade ? S_TRADE_SEQ : S_QUOTE_SEQ);
   const run = b + (trade ? S_TRADE_RUN : S_QUOTE_RUN);
   const runLast = b + (trade ? S_TRADE_RUN_LAST : S_QUOTE_RUN_LAST);
-  if (!(seq < f[at]!)) {
-    if (!(seq <= f[at]!)) f[at] = seq; // ahead, or the first seq (NaN reference)
+  const ref = f[at]!;
+  if (!accepted) {
+    // Received, not delivered: the next seq counts (the tick after it is no gap); nothing further.
+    if (seq === ref + 1) {
+      f[at] = seq;
+      f[run] = 0;
+    }
+    return !(seq <= ref); // newer than anything received (or no reference yet)
+  }
+  if (!(seq < ref)) {
+    if (!(seq <= ref)) f[at] = seq; // ahead, or the first seq (NaN reference)
     f[run] = 0;
+    f[b + (trade ? S_TRADE_SEQ_ACCEPTED : S_QUOTE_SEQ_ACCEPTED)] = seq;
     return true;
   }
-  if (!accepted) return false;
   const n = f[run]! > 0 && seq > f[runLast]! ? f[run]! + 1 : 1;
   f[runLast] = seq;
   const after = p.seqReanchorAfter as number;
   if (after > 0 && n >= after) {
     f[at] = seq;
     f[run] = 0;
+    f[b + (trade ? S_TRADE_SEQ_ACCEPTED : S_QUOTE_SEQ_ACCEPTED)] = seq;
     return true;
   }
   f[run] = n;

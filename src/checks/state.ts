@@ -3,13 +3,13 @@
 // builds an "exchange:symbol" string, and evicted least-recently-accepted first when full.
 //
 // Bytes per symbol (typed arrays, preallocated):
-//   Float64Array  F_STRIDE = 140 doubles = 1120 B  (20 scalars + 3 windows of 8 + 32: price, size, spread)
+//   Float64Array  F_STRIDE = 142 doubles = 1136 B  (22 scalars + 3 windows of 8 + 32: price, size, spread)
 //   Int32Array    I_STRIDE = 130 ints    =  520 B  (tradeId dedupe ring: 64 × 64-bit hashes)
 //   Uint8Array    T        = 128 bytes   =  128 B  (dedupe index)
 //   Int32Array ×2 LRU links              =    8 B
-//   total fixed                           = 1776 B   (BYTES_PER_SYMBOL; a test pins it)
+//   total fixed                           = 1792 B   (BYTES_PER_SYMBOL; a test pins it)
 // plus, for a tracked symbol, three references (exchange, symbol, thresholds: shared objects) and a
-// Map entry (~100 B, engine dependent). The default 4096 slots preallocate 4096 × 1776 B ≈ 6.9 MiB.
+// Map entry (~100 B, engine dependent). The default 4096 slots preallocate 4096 × 1792 B ≈ 7.0 MiB.
 import { DEDUPE_I32_STRIDE, T as DEDUPE_T, dedupeClear } from "./dedupe.ts";
 import type { Params } from "./define.ts";
 import type { Scratch } from "./scratch.ts";
@@ -17,7 +17,7 @@ import { WIN_STRIDE, winClear } from "./window.ts";
 
 // Scalar offsets within a slot's Float64Array region.
 // What updates each one is the state policy of the checks that read it (commit.ts).
-export const S_LAST_TS = 0; // latest ts (max), µs, NaN = none
+export const S_LAST_TS = 0; // latest accepted ts (max), µs, NaN = none
 export const S_TRADE_SEQ = 1; // highest trade seq received, NaN = none
 export const S_QUOTE_SEQ = 2; // highest quote seq received, NaN = none
 export const S_LAST_PRICE = 3; // last accepted trade price, NaN = none
@@ -36,7 +36,9 @@ export const S_TRADE_RUN = 15; // accepted trades in the current rising run belo
 export const S_TRADE_RUN_LAST = 16; // the last seq of that run
 export const S_QUOTE_RUN = 17; // the same for quotes
 export const S_QUOTE_RUN_LAST = 18;
-const SCALARS = 20;
+export const S_TRADE_SEQ_ACCEPTED = 19; // seq of the last accepted in-order trade (what seq.duplicate compares with), NaN = none
+export const S_QUOTE_SEQ_ACCEPTED = 20;
+const SCALARS = 22;
 export const W_PRICE = SCALARS;
 export const W_SIZE = W_PRICE + WIN_STRIDE;
 export const W_SPREAD = W_SIZE + WIN_STRIDE;

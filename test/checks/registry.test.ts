@@ -54,7 +54,7 @@ describe("check registry", () => {
   });
 
   test("bytes per symbol is pinned", () => {
-    expect(BYTES_PER_SYMBOL).toBe(1776);
+    expect(BYTES_PER_SYMBOL).toBe(1792);
   });
 });
 

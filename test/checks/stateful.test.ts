@@ -147,12 +147,32 @@ describe("state policy: sequence", () => {
     expect(run([T({ seq: 1, price: 100 }), T({ seq: 2, price: 200 }), T({ seq: 3, price: 100 })])).toEqual([]); // a price spike
   });
 
-  test("a rejected tick carries the seq flag of its own position", () => {
+  test("a rejected tick carries the seq flag of its own position, and moves the reference only to the next seq", () => {
     const v = validator(CFG);
     run([Q({ seq: 1 })], CFG, v);
     const r = v.validate(quote({ seq: 5, bid: 102, ask: 101, ts: NOW + MS }), NOW + MS);
     expect([r.rejects, r.flags]).toEqual([["quote.crossed"], ["seq.gap"]]);
-    expect(run([Q({ seq: 6 })], CFG, v)).toEqual([]);
+    expect(run([Q({ seq: 6 })], CFG, v)).toEqual(["seq.gap"]); // 2-5 never reached Kafka: still a gap
+    expect(run([Q({ seq: 7 })], CFG, v)).toEqual([]);
+  });
+
+  test("rejected ticks with wild seqs cannot make the good ones after them look out of order", () => {
+    const v = validator(CFG);
+    run([T({ seq: 1, price: 100 })], CFG, v);
+    for (let i = 0; i < 20; i++) {
+      expect(v.validate(trade({ seq: 1e12 + i, price: 0, tradeId: `bad${i}`, ts: NOW }), NOW).ok).toBe(false);
+      expect(run([T({ seq: 2 + i, price: 100 })], CFG, v)).toEqual([]);
+    }
+    expect(run([T({ seq: 22, price: 140 })], CFG, v)).toContain("price.spike"); // the price reference still works
+  });
+
+  test("seq.duplicate means delivered: a rejected tick's corrected re-send is accepted", () => {
+    const v = validator(CFG);
+    run([Q({ seq: 10 })], CFG, v);
+    expect(v.validate(quote({ seq: 11, bid: 102, ask: 101, ts: NOW }), NOW).rejects).toEqual(["quote.crossed"]);
+    expect(run([Q({ seq: 11, bid: 101, ask: 102 })], CFG, v)).toEqual([]);
+    expect(run([Q({ seq: 11, bid: 101, ask: 102 })], CFG, v)).toEqual(["seq.duplicate"]); // now it was
+    expect(run([Q({ seq: 12 })], CFG, v)).toEqual([]);
   });
 
   test("the reference never moves backwards: the in-order tick after an out-of-order one is not a gap", () => {
@@ -194,13 +214,19 @@ describe("state policy: sequence", () => {
 });
 
 describe("state policy: references", () => {
-  test("a tick rejected for its ts does not move the ts reference; one rejected for its content does", () => {
+  test("rejected ticks never raise the ts reference: one a few seconds ahead cannot make good ticks backwards", () => {
     const v = validator(CFG);
     v.validate(trade({ tradeId: "a", ts: NOW }), NOW);
     expect(v.validate(trade({ tradeId: "b", ts: NOW + 30 * S }), NOW + MS).rejects).toEqual(["ts.future"]);
     expect(v.validate(trade({ tradeId: "c", ts: NOW + 2 * MS }), NOW + 2 * MS).ok).toBe(true); // not ts.backwards
-    expect(v.validate(quote({ ts: NOW + 4 * S, bid: 102, ask: 101 }), NOW + 4 * S).rejects).toEqual(["quote.crossed"]);
-    expect(v.validate(trade({ tradeId: "d", ts: NOW + 2 * S }), NOW + 4 * S).rejects).toEqual(["ts.backwards"]);
+    for (let i = 1; i <= 20; i++) {
+      const now = NOW + i * 3 * S;
+      expect(v.validate(quote({ ts: now + 4.9 * S, bid: 102, ask: 101 }), now).rejects).toEqual(["quote.crossed"]);
+      expect(v.validate(trade({ tradeId: `g${i}`, ts: now }), now).ok).toBe(true);
+    }
+    // An accepted tick does raise it.
+    v.validate(trade({ tradeId: "e", ts: NOW + 70 * S }), NOW + 70 * S);
+    expect(v.validate(trade({ tradeId: "f", ts: NOW + 68 * S }), NOW + 70 * S).rejects).toEqual(["ts.backwards"]);
   });
 
   test("a flagged price outlier is not the reference of the next trade", () => {
@@ -242,6 +268,14 @@ describe("state policy: references", () => {
     expect(run([Q({ bid: 100, ask: 100.01 }), T({ price: 100.51 })], cfg)).toEqual([]);
     expect(run([Q({ bid: 100, ask: 100.01 }), T({ price: 100.511 })], cfg)).toEqual(["trade.outside_quote"]);
     expect(run([Q({ bid: 100, ask: 100.01 }), T({ price: 99.4999 })], cfg)).toEqual(["trade.outside_quote"]);
+  });
+
+  test("a rejected duplicate or out-of-order quote does not retire the book", () => {
+    const v = validator(CFG);
+    run([Q({ seq: 1, bid: 100, ask: 101 }), Q({ seq: 2, bid: 100, ask: 101 })], CFG, v);
+    expect(v.validate(quote({ seq: 2, bid: 102, ask: 101, ts: NOW + 5 * MS }), NOW + 5 * MS).ok).toBe(false);
+    expect(v.validate(quote({ seq: 1, bid: 102, ask: 101, ts: NOW + 5 * MS }), NOW + 5 * MS).ok).toBe(false);
+    expect(run([T({ price: 110 })], CFG, v)).toContain("trade.outside_quote");
   });
 
   test("a rejected quote is not the book", () => {

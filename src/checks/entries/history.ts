@@ -21,12 +21,12 @@ const PRICE_STATE =
   "the next trade starts them again. Trades rejected for other reasons, and out-of-order trades (older than the reference), leave them alone.";
 const QUOTE_STATE =
   "Reference: the last accepted quote in seq order, flagged ones included (an unusually wide book is still the book). " +
-  "A rejected quote (crossed, too wide, unreadable) or a locked one (bid = ask cannot rest on one venue's book) is no book to " +
-  "measure trades against, but it says the book moved: trade.outside_quote waits for the next usable quote rather than use the " +
-  "older one. Out-of-order quotes (older than the book) leave it.";
+  "A rejected quote newer than the book (no seq, or a seq above the stream's) or a locked one (bid = ask cannot rest on one venue's " +
+  "book) is no book to measure trades against, but it says the book moved: trade.outside_quote waits for the next usable quote " +
+  "rather than use the older one. Out-of-order and duplicate quotes (not newer than the book) leave it.";
 
 export const HISTORY = [
-  history({ id: "ts.backwards", severity: "reject", overridable: true, state: "Reference: the latest ts of the symbol, trades and quotes alike (a maximum). Every tick of a tracked symbol raises it — accepted, flagged, or rejected for another reason — unless a ts check (ts.invalid, ts.future, ts.too_old, ts.backwards) has a verdict on it: a clock that jumped ahead must not become the reference, or every correct tick after it would be rejected.", reads: ["ts"],
+  history({ id: "ts.backwards", severity: "reject", overridable: true, state: "Reference: the latest accepted ts of the symbol, trades and quotes alike (a maximum), flagged ticks included, unless a ts check (ts.future, ts.too_old, ts.backwards) has a verdict on it: a clock that jumped ahead must not become the reference, or every correct tick after it would be rejected. Rejected ticks never raise it, for the same reason (one a few seconds ahead, inside maxClockSkewMs, would do that damage); leaving them out costs nothing, as a lower reference can only reject less.", reads: ["ts"],
     params: { maxBackwardsMs: { default: 1_000, type: "number", min: 0, derived: { maxBackwardsUs: (ms) => ms * 1000 }, description: "How far ts may fall behind the latest accepted ts of the symbol." } },
     description: "ts is earlier than the symbol's latest accepted ts minus maxBackwardsMs.",
     fires: (c, p, st, s) => s >= 0 && c.ts < st.values[s * F_STRIDE + S_LAST_TS]! - p.maxBackwardsUs }),
@@ -68,7 +68,7 @@ export const HISTORY = [
       // O(W) MAD is computed only for the few prices that might be outliers).
       return dev > gamma && dev > p.outlierSigmas * winMad(st.values, b, med) + gamma;
     } }),
-  history({ id: "size.spike", severity: "flag", overridable: true, state: "Window: the sizes of the last 32 accepted trades without a size.spike verdict: a flagged size stays out of the median it was measured against. sizeSpikeReanchorAfter flagged trades in a row mean sizes really moved, and the window starts again.", reads: ["size"], on: "trade",
+  history({ id: "size.spike", severity: "flag", overridable: true, state: "Window: the sizes of the last 32 accepted in-order trades without a size.spike verdict: a flagged size stays out of the median it was measured against. sizeSpikeReanchorAfter flagged trades in a row mean sizes really moved, and the window starts again.", reads: ["size"], on: "trade",
     params: {
       sizeSpikeK: { default: 500, type: "number", min: 0, description: "Multiple of the rolling median size that flags." },
       sizeSpikeMinSamples: { default: 16, type: "integer", min: 8, max: 32, description: "Accepted trades in the window (of 32) before the check runs." },
