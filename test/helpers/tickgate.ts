@@ -63,3 +63,20 @@ export async function startTickgate(env: Record<string, string> = {}, timeoutMs 
     },
   };
 }
+
+/** Sends `frames` on one WebSocket to `url` and resolves with the answers, one per frame, in order. */
+export async function wsAnswers(url: string, frames: (string | Uint8Array)[]): Promise<any[]> {
+  const ws = new WebSocket(url);
+  ws.binaryType = "arraybuffer";
+  const answers: any[] = [];
+  await new Promise<void>((resolve, reject) => {
+    ws.onopen = () => frames.forEach((f) => ws.send(f));
+    ws.onmessage = (e) => {
+      answers.push(JSON.parse(String(e.data)));
+      if (answers.length === frames.length) resolve();
+    };
+    ws.onerror = () => reject(new Error("websocket error"));
+  });
+  ws.close();
+  return answers;
+}

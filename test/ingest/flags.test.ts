@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { pack } from "msgpackr";
 import { consumeAll } from "../helpers/kafka.ts";
-import { startTickgate, type Running } from "../helpers/tickgate.ts";
+import { startTickgate, wsAnswers, type Running } from "../helpers/tickgate.ts";
 
 type Listed = { index: number; codes: string[] };
 type Answer = {
@@ -56,20 +56,7 @@ async function post(at: Running, body: Bun.BodyInit, type = "application/json"):
   return { status: res.status, body: await res.json() };
 }
 
-async function viaWebSocket(at: Running, frames: (string | Uint8Array)[]): Promise<any[]> {
-  const ws = new WebSocket(at.ws);
-  const answers: any[] = [];
-  await new Promise<void>((resolve, reject) => {
-    ws.onopen = () => frames.forEach((f) => ws.send(f));
-    ws.onmessage = (e) => {
-      answers.push(JSON.parse(String(e.data)));
-      if (answers.length === frames.length) resolve();
-    };
-    ws.onerror = () => reject(new Error("websocket error"));
-  });
-  ws.close();
-  return answers;
-}
+const viaWebSocket = (at: Running, frames: (string | Uint8Array)[]) => wsAnswers(at.ws, frames);
 
 /** A request of `n` ticks: locked quotes where i % 3 == 0, crossed where i % 7 == 1, else valid trades and quotes. */
 function mixed(n: number) {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { pack } from "msgpackr";
 import { normalised, tickStream } from "../../bench/lib/tick-gen.ts";
 import { consumeAll } from "../helpers/kafka.ts";
-import { startTickgate, type Running } from "../helpers/tickgate.ts";
+import { startTickgate, wsAnswers, type Running } from "../helpers/tickgate.ts";
 
 let tg: Running;
 beforeAll(async () => {
@@ -29,21 +29,7 @@ function expectAnswer(answer: Answer, sent: Sent[]) {
 const post = (body: Bun.BodyInit, type: string) =>
   fetch(`${tg.url}/v1/ticks`, { method: "POST", body, headers: { "content-type": type } });
 
-async function viaWebSocket(frames: (string | Uint8Array)[]): Promise<any[]> {
-  const ws = new WebSocket(tg.ws);
-  ws.binaryType = "arraybuffer";
-  const answers: any[] = [];
-  await new Promise<void>((resolve, reject) => {
-    ws.onopen = () => frames.forEach((f) => ws.send(f));
-    ws.onmessage = (e) => {
-      answers.push(JSON.parse(String(e.data)));
-      if (answers.length === frames.length) resolve();
-    };
-    ws.onerror = () => reject(new Error("websocket error"));
-  });
-  ws.close();
-  return answers;
-}
+const viaWebSocket = (frames: (string | Uint8Array)[]) => wsAnswers(tg.ws, frames);
 
 describe("ingest: every content type reaches Kafka exactly", () => {
   const gen = tickStream({ seed: 42, symbols: 16, badShare: 0.1 });
