@@ -12,7 +12,7 @@ import { renderMarkdown, verdict } from "./lib/quality-report.ts";
 import { runQuality } from "./lib/quality-score.ts";
 
 export { runQuality, type QualityOptions, type QualityReport } from "./lib/quality-score.ts";
-export { renderMarkdown, verdict, TARGETS } from "./lib/quality-report.ts";
+export { collateral, renderMarkdown, verdict, TARGETS } from "./lib/quality-report.ts";
 
 interface Options {
   seed: number;

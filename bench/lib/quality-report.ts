@@ -4,7 +4,8 @@ import { CHECKS } from "../../src/checks/index.ts";
 import type { ClassFigures, Counts, QualityReport } from "./quality-score.ts";
 
 /**
- * The issue's targets (the test, test/checks/quality.test.ts, asserts its own copy). `byDesign`:
+ * The issue's targets (test/checks/quality.test.ts pins tighter figures of its own, and this
+ * `byDesign` list, which its collateral count shares through collateral()). `byDesign`:
  * collateral a fault makes inevitable, left out of the collateral target but still reported — a
  * garbled seq loses the stream's position, so the next tick of the stream is a gap to any
  * validator; the live ticks right behind a backlog meet an empty token bucket, which is what
