@@ -125,6 +125,7 @@ function trackSeq(c: Scratch, f: Float64Array, b: number, p: Params, accepted: b
   const at = b + (trade ? S_TRADE_SEQ : S_QUOTE_SEQ);
   const run = b + (trade ? S_TRADE_RUN : S_QUOTE_RUN);
   const runLast = b + (trade ? S_TRADE_RUN_LAST : S_QUOTE_RUN_LAST);
+  const delivered = b + (trade ? S_TRADE_SEQ_ACCEPTED : S_QUOTE_SEQ_ACCEPTED);
   const ref = f[at]!;
   if (!accepted) {
     // Received, not delivered: the next seq counts (the tick after it is no gap); nothing further.
@@ -137,7 +138,7 @@ function trackSeq(c: Scratch, f: Float64Array, b: number, p: Params, accepted: b
   if (!(seq < ref)) {
     if (!(seq <= ref)) f[at] = seq; // ahead, or the first seq (NaN reference)
     f[run] = 0;
-    f[b + (trade ? S_TRADE_SEQ_ACCEPTED : S_QUOTE_SEQ_ACCEPTED)] = seq;
+    f[delivered] = seq;
     return true;
   }
   const n = f[run]! > 0 && seq > f[runLast]! ? f[run]! + 1 : 1;
@@ -146,7 +147,7 @@ function trackSeq(c: Scratch, f: Float64Array, b: number, p: Params, accepted: b
   if (after > 0 && n >= after) {
     f[at] = seq;
     f[run] = 0;
-    f[b + (trade ? S_TRADE_SEQ_ACCEPTED : S_QUOTE_SEQ_ACCEPTED)] = seq;
+    f[delivered] = seq;
     return true;
   }
   f[run] = n;
