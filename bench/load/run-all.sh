@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash scripts/stack.sh up
-run() { echo "== bun run load -- $*"; bun bench/load.ts "$@" --progress false | sed -n '/^| run/,$p' | head -40 || true; }
+# The bun that runs `bun run load:all`, else the pinned one (scripts/bun installs it on first use).
+BUN="${npm_execpath:-scripts/bun}"
+run() { echo "== bun run load -- $*"; "$BUN" bench/load.ts "$@" --progress false | sed -n '/^| run/,$p' | head -40 || true; }
 run --scenario compare --duration 15
 run --scenario steady --duration 20
 run --scenario steady --duration 20 --mode ws
@@ -15,4 +17,4 @@ run --scenario peak --duration 20 --mode ndjson
 run --scenario burst --duration 20
 run --scenario capacity --step 5
 run --scenario scaling --duration 15
-bun bench/ceiling.ts --duration 15
+"$BUN" bench/ceiling.ts --duration 15
