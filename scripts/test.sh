@@ -5,6 +5,8 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUN="$(bash "$ROOT/scripts/bootstrap.sh")" || exit 1
 bash "$ROOT/scripts/stack.sh" up || exit 1
+# promtool, chromium and schemathesis: tests check our files and a live tickgate with them.
+bash "$ROOT/scripts/test-tools.sh" || exit 1
 cd "$ROOT"
 out="$(mktemp)"
 # Integration tests talk to Kafka, Redis and PostgreSQL: allow more than bun's 5 s default per test.
