@@ -1,4 +1,4 @@
-// Process configuration from environment variables (DESIGN.md, "Configuration").
+// Process configuration from environment variables (docs/api.md, "Configuration").
 // One literal table: name, default, parser, description. Validated once at start; a bad value stops
 // the process with a message that names the variable. docs and the compose test read the same table.
 import { availableParallelism } from "node:os";

@@ -1,6 +1,6 @@
 // The shapes a tick takes on its way through tickgate, and the one description of its fields that
 // every encoding follows (the Kafka value, the Redis member and `last:` hash, the PostgreSQL row).
-// See ../shared/DESIGN.md ("Ticks", "Kafka").
+// The contract: docs/api.md ("Ticks", "Kafka").
 
 export type TickType = "trade" | "quote";
 export type Side = "buy" | "sell";

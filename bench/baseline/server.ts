@@ -1,4 +1,4 @@
-// The baseline: tickgate's checks behind the old pipeline's produce path (DESIGN.md, "Background"),
+// The baseline: tickgate's checks behind the old pipeline's produce path (the README's first section),
 // so the load tool can measure both side by side. One thread, no workers, no rings: for each POST,
 // JSON.parse the body, validate each tick with the same Validator, and produce it with its own
 // awaited kafkajs producer.send (one message, JSON value, acks=all) before the next one.

@@ -12,7 +12,7 @@ export interface Fate {
   before: Attempt[];
 }
 
-// 503 codes whose contract is "none of the request's ticks were taken" (DESIGN.md, "Endpoints").
+// 503 codes whose contract is "none of the request's ticks were taken" (docs/api.md, "Errors").
 export const NONE_TAKEN = new Set(["pipeline.full", "pipeline.busy", "pipeline.behind", "pipeline.shutting_down"]);
 
 export class PhaseLedger {

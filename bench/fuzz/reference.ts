@@ -1,4 +1,4 @@
-// The reference model: what the contract (README "API" and "errors", DESIGN.md "Endpoints") says a
+// The reference model: what the contract (docs/api.md "Endpoints" and "Errors") says a
 // body must get, worked out independently of the server's decoder: JSON by the standard parser,
 // MessagePack by a strict framing walk written here, NDJSON by counting lines. Where the contract
 // leaves room (a BOM, an ext type, a charset parameter) the verdict says so instead of guessing.

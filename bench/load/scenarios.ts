@@ -1,4 +1,4 @@
-// The scenarios (issue 6, after the old pipeline's load tests in DESIGN.md "Background"):
+// The scenarios (issue 6, after the old pipeline's load tests: steady, peak, and bursts of 5,000/s alternating with 100/s):
 //   steady    a constant offered rate (default 20k ticks/s: the ack-p99 target)
 //   peak      as fast as the server answers (the sustained-throughput target), or --rate
 //   burst     --rate (high) and --low alternating every --phase seconds

@@ -1,4 +1,4 @@
-// The values tickgate produces to Kafka (DESIGN.md, "Kafka"), MessagePack-encoded: the object form of
+// The values tickgate produces to Kafka (docs/api.md, "Kafka"), MessagePack-encoded: the object form of
 // the `ticks.rejected` value and the per-thread encoder for it. `ticks.valid` values are written by
 // encode.ts; their object form, for tests and benchmarks, is validRecord in bench/lib/valid-records.ts.
 import { Packr } from "msgpackr";

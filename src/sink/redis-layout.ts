@@ -9,7 +9,7 @@ import type { SinkTick } from "./decode-record.ts";
 // each pack() returns a view on its own slice of the Packr's buffer, valid after later packs.
 const packr = new Packr({ useRecords: false });
 
-/** `ticks:{exchange:symbol}` — the braces are the Redis Cluster hash tag (DESIGN.md, "Redis"). */
+/** `ticks:{exchange:symbol}` — the braces are the Redis Cluster hash tag (docs/api.md, "Redis"). */
 export const zsetKey = (prefix: string, t: Tick) => `${prefix}ticks:{${routingKeyOf(t.exchange, t.symbol)}}`;
 export const lastKey = (prefix: string, t: Tick) => `${prefix}last:{${routingKeyOf(t.exchange, t.symbol)}}`;
 
