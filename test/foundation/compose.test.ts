@@ -1,12 +1,18 @@
 // There is no Docker engine on our machines, so compose.yaml and the Dockerfile are checked by
 // reading them: services, ports, healthchecks and environment names must agree with src/config.ts.
 import { describe, expect, test } from "bun:test";
+import { existsSync, statSync } from "node:fs";
+import { posix } from "node:path";
 import { ENV, loadConfig } from "../../src/config.ts";
 
 const root = new URL("../../", import.meta.url);
 const compose = Bun.YAML.parse(await Bun.file(new URL("compose.yaml", root)).text()) as any;
 const dockerfile = await Bun.file(new URL("Dockerfile", root)).text();
-const services = compose.services as Record<string, any>;
+const allServices = compose.services as Record<string, any>;
+// `docker compose up` starts the services without a profile; the others only with `--profile <name>`.
+const services = Object.fromEntries(Object.entries(allServices).filter(([, s]) => !s.profiles)) as Record<string, any>;
+const monitoring = Object.fromEntries(Object.entries(allServices).filter(([, s]) => s.profiles)) as Record<string, any>;
+const readYaml = async (path: string) => Bun.YAML.parse(await Bun.file(new URL(path, root)).text()) as any;
 
 const containerPort = (mapping: string) => Number(String(mapping).split(":").at(-1));
 const hostPort = (mapping: string) => Number(String(mapping).split(":").at(-2));
@@ -21,7 +27,7 @@ describe("compose.yaml", () => {
   });
 
   test("every service has a healthcheck and tickgate waits for the healthy stack", () => {
-    for (const [name, s] of Object.entries(services)) {
+    for (const [name, s] of Object.entries(allServices)) {
       expect(Array.isArray(s.healthcheck?.test), `${name} healthcheck`).toBe(true);
     }
     const deps = services.tickgate.depends_on;
@@ -65,6 +71,71 @@ describe("compose.yaml", () => {
     expect(env.POSTGRES_USER).toBe(url.username);
     expect(env.POSTGRES_PASSWORD).toBe(url.password);
     expect(env.POSTGRES_DB).toBe(url.pathname.slice(1));
+  });
+});
+
+describe("compose.yaml, profile monitoring", () => {
+  /** A service's `./host:container[:ro]` mounts, the host path relative to the repository. */
+  const mounts = (service: any) =>
+    (service.volumes as string[]).map((v) => {
+      const [host, container, mode] = v.split(":");
+      return { host: posix.normalize(host!), container: container!, mode };
+    });
+  const mountOf = (service: any, host: string) => mounts(service).find((m) => m.host === host);
+
+  test("Prometheus and Grafana start only with the profile, and nothing by default waits for them", () => {
+    expect(Object.keys(monitoring).sort()).toEqual(["grafana", "prometheus"]);
+    for (const s of Object.values(monitoring)) expect(s.profiles).toEqual(["monitoring"]);
+    expect(monitoring.prometheus.image).toMatch(/^prom\/prometheus:v\d/);
+    expect(monitoring.grafana.image).toMatch(/^grafana\/grafana:\d/);
+    for (const s of Object.values(services)) for (const dep of Object.keys(s.depends_on ?? {})) expect(Object.keys(services)).toContain(dep);
+    // Published on loopback only, like the stack's own ports.
+    for (const s of Object.values(monitoring)) for (const p of s.ports) expect(String(p)).toStartWith("127.0.0.1:");
+  });
+
+  test("every mounted file exists in the repository and is mounted read-only", () => {
+    const all = Object.values(monitoring).flatMap(mounts);
+    expect(all.length).toBeGreaterThanOrEqual(4);
+    for (const m of all) {
+      expect(existsSync(new URL(m.host, root)), m.host).toBe(true);
+      expect(m.mode, `${m.host} read-only`).toBe("ro");
+    }
+  });
+
+  test("Prometheus loads the mounted rules and scrapes tickgate with a key compose gives it", async () => {
+    const config = mountOf(monitoring.prometheus, "deploy/prometheus/prometheus.yml");
+    expect(config?.container).toBe("/etc/prometheus/prometheus.yml");
+    const prom = await readYaml("deploy/prometheus/prometheus.yml");
+    // rule_files are relative to the config file: the same name beside it, in the repository and in the container.
+    expect(prom.rule_files).toEqual(["alerts.yml"]);
+    expect(mountOf(monitoring.prometheus, "deploy/prometheus/alerts.yml")?.container).toBe(posix.join(posix.dirname(config!.container), "alerts.yml"));
+    const job = prom.scrape_configs.find((j: any) => j.job_name === "tickgate");
+    expect(job.metrics_path).toBe("/metrics");
+    const env = services.tickgate.environment as Record<string, string>;
+    expect(job.static_configs[0].targets).toEqual([`tickgate:${loadConfig(env).PORT}`]);
+    // /metrics needs a key while API_KEYS is set and METRICS_PUBLIC is not.
+    const tickgate = loadConfig(env);
+    expect(tickgate.METRICS_PUBLIC).toBe(false);
+    expect(job.authorization.type).toBe("Bearer");
+    expect(env.API_KEYS!.split(",")).toContain(job.authorization.credentials);
+  });
+
+  test("Grafana's data source is that Prometheus, and its dashboards provider reads the mounted dashboard", async () => {
+    const provisioning = mountOf(monitoring.grafana, "deploy/grafana/provisioning");
+    expect(provisioning?.container).toBe("/etc/grafana/provisioning");
+    expect(statSync(new URL("deploy/grafana/provisioning", root)).isDirectory()).toBe(true);
+    const ds = (await readYaml("deploy/grafana/provisioning/datasources/prometheus.yml")).datasources[0];
+    const url = new URL(ds.url);
+    expect(url.hostname).toBe("prometheus");
+    expect(monitoring.prometheus.ports.map(containerPort)).toContain(Number(url.port));
+    const provider = (await readYaml("deploy/grafana/provisioning/dashboards/tickgate.yml")).providers[0];
+    const dashboard = mountOf(monitoring.grafana, "deploy/grafana/tickgate.json");
+    expect(posix.dirname(dashboard!.container)).toBe(provider.options.path);
+    // The dashboard's data-source variable defaults to the provisioned uid.
+    const json = await Bun.file(new URL("deploy/grafana/tickgate.json", root)).json();
+    const variable = json.templating.list.find((v: any) => v.type === "datasource");
+    expect(variable.current.value).toBe(ds.uid);
+    expect(variable.query).toBe(ds.type);
   });
 });
 
