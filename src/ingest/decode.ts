@@ -142,8 +142,8 @@ export async function readChunk(reader: ChunkReader, ms: number, limitMs = ms, l
   }
 }
 
-/** One line of an NDJSON stream: a decoded value, or the reason it could not be read. */
-export type NdjsonLine = { index: number; value: unknown; error?: undefined } | { index: number; value: string; error: string };
+/** One line of an NDJSON stream: a decoded value, or the reason it could not be read. `line` is its 1-based line number, blank lines counted (for `bun run validate`'s listing). */
+export type NdjsonLine = { index: number; line: number; value: unknown; error?: undefined } | { index: number; line: number; value: string; error: string };
 
 /**
  * Reads an NDJSON body as it streams in and yields batches of decoded lines. Blank lines are skipped
@@ -160,6 +160,7 @@ export async function* readNdjson(
   const decoder = new TextDecoder("utf-8");
   let carry = ""; // the start of a line whose newline has not arrived yet
   let index = 0;
+  let lineNo = 0;
   let received = 0;
   let batch: NdjsonLine[] = [];
   const reader = body.getReader() as unknown as ChunkReader & { releaseLock(): void };
@@ -167,15 +168,17 @@ export async function* readNdjson(
   let full = false; // NDJSON_MAX_TICKS lines taken: what was read up to there still goes through
   let batchChars = 0;
   const take = (line: string) => {
-    if (full || line.trim() === "") return;
+    if (full) return;
+    lineNo++;
+    if (line.trim() === "") return;
     if (index >= opts.maxTicks) return void (full = true);
     // Also a line that arrived whole in one chunk (the carry check below sees only unfinished ones).
     if (line.length > maxLine) throw errors.lineTooLong(maxLine, index);
     batchChars += line.length;
     try {
-      batch.push({ index, value: JSON.parse(line) });
+      batch.push({ index, line: lineNo, value: JSON.parse(line) });
     } catch (err) {
-      batch.push({ index, value: line.length > 4096 ? line.slice(0, 4096) : line, error: `line ${index + 1}: ${(err as Error).message}` });
+      batch.push({ index, line: lineNo, value: line.length > 4096 ? line.slice(0, 4096) : line, error: `line ${index + 1}: ${(err as Error).message}` });
     }
     index++;
   };
