@@ -67,7 +67,7 @@ export async function ingestRequest(request: Request, pool: ValidatorPool, confi
   if (kind === "ndjson") {
     admission.openStream();
     try {
-      return await ingestNdjson(request, pool, config, recvTs, ack);
+      return await ingestNdjson(request, pool, config, ack);
     } finally {
       admission.closeStream();
     }
@@ -86,7 +86,7 @@ export async function ingestRequest(request: Request, pool: ValidatorPool, confi
  * If the stream fails after some ticks were taken, the answer (code stream.partial) says how many,
  * after waiting for Kafka's acknowledgement of those.
  */
-async function ingestNdjson(request: Request, pool: ValidatorPool, config: Config, recvTs: number, ack: Ack): Promise<TickResult> {
+async function ingestNdjson(request: Request, pool: ValidatorPool, config: Config, ack: Ack): Promise<TickResult> {
   if (!request.body) throw errors.empty();
   const p = pool.begin(ack);
   let failure: unknown;
@@ -99,7 +99,9 @@ async function ingestNdjson(request: Request, pool: ValidatorPool, config: Confi
     })) {
       const values = lines.map((l) => l.value);
       const unreadable = lines.some((l) => l.error) ? lines.map((l) => l.error) : undefined;
-      await addWaiting(pool, p, values, lines[0].index, recvTs, unreadable, config.KAFKA_ACK_TIMEOUT_MS);
+      // Each batch is stamped when it arrived: one stamp for a stream that lasts minutes would
+      // judge its later live ticks ts.future.
+      await addWaiting(pool, p, values, lines[0].index, nowUs(), unreadable, config.KAFKA_ACK_TIMEOUT_MS);
     }
   } catch (err) {
     failure = err;

@@ -210,6 +210,13 @@ export async function* readNdjson(
         }
       }
       if (full) break;
+      // What a chunk completed goes on now, not when the batch fills: a slow stream's ticks are
+      // validated, and stamped with their receive time, as they arrive.
+      if (batch.length > 0) {
+        yield batch;
+        batch = [];
+        batchChars = 0;
+      }
       carry += start === 0 ? text : text.slice(start);
       if (carry.length > maxLine) throw errors.lineTooLong(maxLine, index);
     }

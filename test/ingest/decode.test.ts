@@ -152,8 +152,16 @@ describe("NDJSON", () => {
   test("a batch of long lines is handed on at 1 Mi characters, whatever its count", async () => {
     const line = JSON.stringify({ pad: "x".repeat(400_000) });
     const sizes: number[] = [];
-    for await (const batch of readNdjson(stream((line + "\n").repeat(7), 1 << 20), { limitBytes: 1 << 24, maxTicks: 1000, batchSize: 512 })) sizes.push(batch.length);
+    // One chunk holds all seven lines, so only the character bound splits them.
+    for await (const batch of readNdjson(stream((line + "\n").repeat(7), 1 << 22), { limitBytes: 1 << 24, maxTicks: 1000, batchSize: 512 })) sizes.push(batch.length);
     expect(sizes).toEqual([3, 3, 1]);
+  });
+  test("the lines a chunk completes are handed on at its end, not held for a full batch", async () => {
+    const sizes: number[] = [];
+    // 10-byte chunks of 8-byte lines: each chunk completes one line (the last one also the carry).
+    for await (const batch of readNdjson(stream('{"a":1}\n'.repeat(12), 10), { limitBytes: 1 << 20, maxTicks: 1000, batchSize: 512 })) sizes.push(batch.length);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(12);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(2);
   });
   test("a batch is handed on when full, also in the middle of a chunk", async () => {
     const sizes: number[] = [];
