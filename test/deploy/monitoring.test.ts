@@ -2,7 +2,7 @@
 // alert), Prometheus's config loads them, and every metric the rules and the dashboard read is one a
 // live tickgate (ROLE=all, scraped the way prometheus.yml scrapes it) exposes. docs/monitoring.md.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { lagBoundMetrics, readinessMetrics } from "../../src/http/health-metrics.ts";
@@ -173,6 +173,13 @@ describe("the rules and the dashboard read only what GET /metrics exposes (live,
     expect(unknownNames(used, exposed, new Set([...recorded, "up"]))).toEqual([]);
     // The recorded series are used, and come from exposed ones.
     for (const name of recorded) expect(used).toContain(name);
+  });
+
+  test("every metric family /metrics exposes is in docs/api.md's metrics table", () => {
+    const api = readFileSync(join(ROOT, "docs/api.md"), "utf8");
+    const families = [...text.matchAll(/^# TYPE (\S+) /gm)].map((m) => m[1]!);
+    expect(families.length).toBeGreaterThan(30);
+    expect(families.filter((name) => !new RegExp(`^\\| \`${name}\` \\|`, "m").test(api))).toEqual([]);
   });
 
   test("every metric of the dashboard is exposed (or Prometheus's ALERTS)", () => {
