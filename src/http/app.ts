@@ -1,4 +1,4 @@
-// The HTTP surface (DESIGN.md, "Endpoints"): thin Elysia routes over the pool, the sink and the probes.
+// The HTTP surface (docs/api.md, "Endpoints"): thin Elysia routes over the pool, the sink and the probes.
 // The bounds a hostile client could push against live beside the code they guard: admission.ts
 // (requests, body bytes, streams), ingest.ts (body size and read time), stream.ts (WebSockets).
 import { Elysia } from "elysia";
@@ -10,10 +10,14 @@ import type { SinkProgress } from "../ingest/sink-progress.ts";
 import { Registry } from "../metrics.ts";
 import { Admission } from "./admission.ts";
 import { createAuth } from "./auth.ts";
+import { lagBoundMetrics, readinessMetrics } from "./health-metrics.ts";
 import { ackOf, ingestRequest } from "./ingest.ts";
+import { openapiAnswers } from "./openapi.ts";
+import { ROUTE_DOCS as docs } from "./openapi-routes.ts";
 import type { Probes } from "./probes.ts";
 import { errorResponse, json } from "./respond.ts";
 import { createStream, type OpenSockets } from "./stream.ts";
+import { statusPage, statusStats } from "./status.ts";
 
 export interface AppDeps {
   config: Config;
@@ -71,6 +75,8 @@ export function createApp(deps: AppDeps) {
     closedByServer: (reason) => wsClosed.inc({ reason }),
   });
 
+  // The document describes the routes below (each route's `detail`); built from them on first request.
+  const openapi = openapiAnswers(() => app);
   const app = new Elysia({
     serve: {
       maxRequestBodySize: Math.min(maxBody + 1024 * 1024, 2 ** 31 - 1),
@@ -104,15 +110,17 @@ export function createApp(deps: AppDeps) {
           admission.leaveRequest();
         }
       },
-      { parse: "none" },
+      { parse: "none", detail: docs.ticks },
     )
-    .get("/v1/stream", ({ request, server }) => stream.upgrade(request, server as never))
-    .get("/healthz", () => json(200, { status: "ok" }))
+    .get("/v1/stream", ({ request, server }) => stream.upgrade(request, server as never), { detail: docs.stream })
+    .get("/healthz", () => json(200, { status: "ok" }), { detail: docs.healthz })
     .get("/readyz", async () => {
       const report = await probes.readiness();
       return json(report.ready ? 200 : 503, report);
-    })
-    .get("/v1/checks", ({ request }) => guarded(request, () => json(200, { checks: CHECKS })))
+    }, { detail: docs.readyz })
+    // A page for people; it holds no data, so no key (a browser cannot send one on navigation).
+    .get("/status", () => statusPage(), { detail: docs.status })
+    .get("/v1/checks", ({ request }) => guarded(request, () => json(200, { checks: CHECKS })), { detail: docs.checks })
     .post("/v1/checks/reload", ({ request }) => guarded(request, async () => {
       if (!deps.reloadChecks) return errorResponse(errors.disabled("validators", config.ROLE));
       try {
@@ -124,7 +132,7 @@ export function createApp(deps: AppDeps) {
         const e = err as Error & { key?: string };
         return errorResponse(errors.checksConfig({ code: ConfigError.CODE, message: e.message, key: e.key }));
       }
-    }), { parse: "none" })
+    }), { parse: "none", detail: docs.reload })
     // Operators (and the fault run) end a validator worker; the pool answers its requests 503 and
     // starts a fresh one, as it does for a worker that crashed or stalled.
     .post("/v1/workers/:index/restart", ({ request, params }) => guarded(request, () => {
@@ -135,33 +143,40 @@ export function createApp(deps: AppDeps) {
       }
       pool.terminateWorker(index, "was restarted by POST /v1/workers/:index/restart");
       return json(202, { worker: index, restarting: true });
-    }), { parse: "none" })
+    }), { parse: "none", detail: docs.workerRestart })
     // ?hard=true ends the thread at once, as a crash would; without it the sink first writes and
     // commits what it holds and leaves its group, so the new one starts without waiting for a rebalance.
     .post("/v1/sink/restart", ({ request, query }) => guarded(request, () => {
       if (!deps.restartSink) return errorResponse(errors.disabled("a sink", config.ROLE));
       if (!deps.restartSink(query.hard === "true")) return errorResponse(errors.notRestartable());
       return json(202, { sink: "restarting" });
-    }), { parse: "none" })
-    .get("/v1/stats", ({ request }) => guarded(request, async () => json(200, {
-      role: config.ROLE,
-      workers: pool ? await pool.stats() : [],
-      workerStates: pool ? pool.workerStates() : [],
-      rings: pool ? pool.occupancy() : [],
-      inflightRequests: pool?.inflightRequests() ?? 0,
-      httpRequestsInProgress: admission.requests,
-      ndjsonStreams: admission.streams,
-      bodyBytesHeld: admission.bodyBytes,
-      openWebSockets: sockets.size,
-      workerRestarts: pool?.restarts() ?? 0,
-      pipeline: deps.progress ? pipelineStats(deps.progress, config) : null,
-      sink: deps.sinkStats ? await deps.sinkStats() : null,
-    })))
+    }), { parse: "none", detail: docs.sinkRestart })
+    .get("/v1/stats", ({ request }) => guarded(request, async () => {
+      const workers = pool ? await pool.stats() : null;
+      return json(200, {
+        role: config.ROLE,
+        workers: workers ?? [],
+        workerStates: pool ? pool.workerStates() : [],
+        rings: pool ? pool.occupancy() : [],
+        inflightRequests: pool?.inflightRequests() ?? 0,
+        httpRequestsInProgress: admission.requests,
+        ndjsonStreams: admission.streams,
+        bodyBytesHeld: admission.bodyBytes,
+        openWebSockets: sockets.size,
+        workerRestarts: pool?.restarts() ?? 0,
+        pipeline: deps.progress ? pipelineStats(deps.progress, config) : null,
+        sink: deps.sinkStats ? await deps.sinkStats() : null,
+        // at, ticks, ack, codes: what GET /status needs besides the above (status.ts)
+        ...statusStats({ ticks, ackLatency }, workers),
+      });
+    }), { detail: docs.stats })
     .get("/metrics", async ({ request }) => {
       if (!config.METRICS_PUBLIC && !auth.allows(request.headers)) return errorResponse(errors.unauthorized());
-      const text = registry.text() + connectionMetrics(admission, sockets.size) + (pool ? await poolMetrics(pool) : "") + (deps.progress ? progressMetrics(deps.progress, config) : "") + (deps.sinkMetrics ? await deps.sinkMetrics() : "");
+      const text = registry.text() + connectionMetrics(admission, sockets.size) + (await readinessMetrics(probes)) + (pool ? await poolMetrics(pool) : "") + (deps.progress ? progressMetrics(deps.progress, config) + lagBoundMetrics(config) : "") + (deps.sinkMetrics ? await deps.sinkMetrics() : "");
       return new Response(text, { headers: { "content-type": "text/plain; version=0.0.4" } });
-    })
+    }, { detail: docs.metrics })
+    .get("/openapi", () => openapi.page(), { detail: docs.openapiPage })
+    .get("/openapi/json", () => openapi.json(), { detail: docs.openapiJson })
     .onError(({ code, error, request }) => {
       if (code === "NOT_FOUND") return errorResponse(auth.allows(request.headers) ? errors.notFound() : errors.unauthorized());
       if (code === "PARSE" || code === "VALIDATION") return errorResponse(errors.malformed(String((error as Error).message)));
