@@ -4,7 +4,7 @@
 // one scratch and four tick objects (one per shape), so a valid tick costs no allocation (except a
 // decimal string for an integer tradeId, and first-sight exchange/symbol spellings: names.ts).
 import type { Tick } from "../tick.ts";
-import type { ChecksConfig } from "./checks-config.ts";
+import type { CheckSetting, ChecksConfig } from "./checks-config.ts";
 import { createCommit, type Commit } from "./commit.ts";
 import { KIND_NONE, KIND_TRADE, Scratch, fireBit } from "./scratch.ts";
 import { BYTES_PER_SYMBOL, DEFAULT_MAX_SYMBOLS, SymbolStore } from "./state.ts";
@@ -65,6 +65,13 @@ export class Validator {
   /** tick.too_large's bound: a caller may skip decoding a tick larger than this (validate fires it from the size). */
   get maxTickBytes(): number {
     return this.cfg.defaults.maxTickBytes as number;
+  }
+
+  /** Each check's severity in the running config ("off" when disabled): what a fired code means now. */
+  severities(): Record<string, CheckSetting> {
+    const out: Record<string, CheckSetting> = {};
+    for (let i = 0; i < this.ids.length; i++) out[this.ids[i]!] = this.cfg.settings[i]!;
+    return out;
   }
 
   /** Swaps thresholds and severities; per-symbol state is kept (hot reload). */

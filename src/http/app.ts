@@ -17,7 +17,7 @@ import { ROUTE_DOCS as docs } from "./openapi-routes.ts";
 import type { Probes } from "./probes.ts";
 import { errorResponse, json } from "./respond.ts";
 import { createStream, type OpenSockets } from "./stream.ts";
-import { statusPage, statusStats } from "./status.ts";
+import { severityOf, statusPage, statusStats } from "./status.ts";
 
 export interface AppDeps {
   config: Config;
@@ -233,10 +233,9 @@ async function poolMetrics(pool: ValidatorPool): Promise<string> {
   const ringCap = registry.gauge("tickgate_ring_capacity_bytes", "size of each worker's input ring");
   const restarts = registry.counter("tickgate_worker_restarts_total", "validator workers restarted after dying");
   const kafkaUp = registry.gauge("tickgate_worker_kafka_up", "1 when the worker's Kafka producer is connected and its last send was acknowledged");
-  const severity = Object.fromEntries(CHECKS.map((c) => [c.id, c.severity]));
   for (const s of await pool.stats()) {
     if (!s) continue;
-    for (const [id, n] of Object.entries(s.byCheck)) fired.inc({ check: id, severity: severity[id] ?? "reject" }, n);
+    for (const [id, n] of Object.entries(s.byCheck)) fired.inc({ check: id, severity: severityOf(s, id) }, n);
     produce.merge(s.kafka.latency);
     sends.inc({ result: "ok" }, s.kafka.sends - s.kafka.failures);
     sends.inc({ result: "error" }, s.kafka.failures);

@@ -102,16 +102,32 @@ function sumSeries(parts: HistogramSummary[]): HistogramSummary {
   return out;
 }
 
-const SEVERITY = new Map(CHECKS.map((c) => [c.id, c.severity]));
-
-/** Codes that fired at least once; severity as the registry declares it (record.refused rejects). */
+/**
+ * Codes that fired at least once, with the severity of the running config (the checks config may
+ * change a check's default; record.refused is no check and rejects). A code whose severity a reload
+ * changed is listed under its severity now.
+ */
 export function codeCounts(workers: (WorkerStats | null)[]): CodeCount[] {
   const total = new Map<string, number>();
+  const severity = new Map<string, "reject" | "flag">();
   for (const w of workers) {
     if (!w) continue;
-    for (const [code, n] of Object.entries(w.byCheck)) if (n > 0) total.set(code, (total.get(code) ?? 0) + n);
+    for (const [code, n] of Object.entries(w.byCheck)) {
+      if (n <= 0) continue;
+      total.set(code, (total.get(code) ?? 0) + n);
+      severity.set(code, severityOf(w, code));
+    }
   }
   return [...total]
-    .map(([code, count]) => ({ code, severity: SEVERITY.get(code) ?? "reject", count }))
+    .map(([code, count]) => ({ code, severity: severity.get(code)!, count }))
     .sort((a, b) => b.count - a.count || a.code.localeCompare(b.code));
 }
+
+/** What a fired code means in a worker's running config; a check turned off since it fired counts as what it did: its default. */
+export function severityOf(w: WorkerStats, code: string): "reject" | "flag" {
+  const now = w.severity[code];
+  if (now === "reject" || now === "flag") return now;
+  return DEFAULT_SEVERITY.get(code) ?? "reject";
+}
+
+const DEFAULT_SEVERITY = new Map(CHECKS.map((c) => [c.id, c.severity]));

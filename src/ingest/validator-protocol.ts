@@ -35,6 +35,8 @@ export interface WorkerStats {
   flagged: number;
   /** fired count per check id (reject and flag) */
   byCheck: Record<string, number>;
+  /** each check's severity in the worker's running config (a reload can change it) */
+  severity: Record<string, "reject" | "flag" | "off">;
   kafka: {
     sends: number; failures: number; records: number;
     /** records Kafka refused for good (answered record.refused), and those whose digest it refused too */

@@ -4,6 +4,8 @@
 // exists and "—" for the rest. Chromium missing fails the run (scripts/test-tools.sh installs it).
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { launchChromium, type Browser, type Page } from "../../bench/lib/cdp.ts";
 import { startTickgate, type Running } from "../helpers/tickgate.ts";
 
@@ -85,12 +87,15 @@ describe("GET /status, ROLE=all under load", () => {
   let tg: Running;
   let load: ReturnType<typeof feed>;
   beforeAll(async () => {
-    tg = await startTickgate({ ROLE: "all", WORKERS: "2" });
+    // No lag bound: a slow box's sink must not turn the feed into 503s (the figures would stop).
+    tg = await startTickgate({ ROLE: "all", WORKERS: "2", SINK_MAX_LAG_MS: "0" });
     load = feed(tg.url);
   }, LONG);
   afterAll(async () => {
     await load?.stop();
     await tg?.stop();
+    // Every batch of the feed was taken, so the figures the tests read came from all of it.
+    expect([...load.statuses.keys()]).toEqual([200]);
   }, LONG);
 
   test("one self-contained document: no-store, a CSP allowing exactly its one inline script and style by hash", async () => {
@@ -282,6 +287,28 @@ describe("GET /status, ROLE=sink", () => {
       expect(offOrigin(page, tg.url)).toEqual([]);
     } finally {
       page.close();
+    }
+  }, LONG);
+});
+
+describe("codes are listed with the severity of the running checks config", () => {
+  test("a flag check the config makes a reject is under rejects, in /v1/stats and in /metrics", async () => {
+    const dir = mkdtempSync(`${tmpdir()}/tickgate-severity-`);
+    const config = `${dir}/checks.json`;
+    await Bun.write(config, JSON.stringify({ checks: { "quote.locked": "reject" } }));
+    const tg = await startTickgate({ CHECKS_CONFIG: config });
+    try {
+      const ts = Date.now();
+      const locked = { type: "quote", exchange: "statusx", symbol: "L-USDT", ts, bid: 100, bidSize: 1, ask: 100, askSize: 1 };
+      const answer = await (await fetch(`${tg.url}/v1/ticks`, { method: "POST", body: JSON.stringify([locked]), headers: { "content-type": "application/json" } })).json();
+      expect(answer).toMatchObject({ accepted: 0, rejected: 1, rejects: [{ index: 0, codes: ["quote.locked"] }] });
+      const stats = (await (await fetch(`${tg.url}/v1/stats`)).json()) as { codes: { code: string; severity: string }[] };
+      expect(stats.codes.find((c) => c.code === "quote.locked")).toMatchObject({ severity: "reject" });
+      const metrics = await (await fetch(`${tg.url}/metrics`)).text();
+      expect(metrics).toMatch(/^tickgate_check_fired_total\{check="quote\.locked",severity="reject"\} 1$/m);
+    } finally {
+      await tg.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   }, LONG);
 });

@@ -76,6 +76,7 @@ export class ValidatorLoop {
       stats: (): WorkerStats => ({
         index: worker, ticks: counters.ticks, accepted: counters.accepted, rejected: counters.rejected, flagged: counters.flagged,
         byCheck: { ...counters.byCheck },
+        severity: validator.severities(),
         kafka: {
           sends: counters.sends, failures: counters.failures, records: counters.records, refused: counters.refused, givenUp: counters.givenUp,
           latency: sender.latency.snapshot(), healthy: Atomics.load(status, STATUS_KAFKA) === KAFKA_UP,
