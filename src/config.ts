@@ -76,7 +76,7 @@ interface Spec<T> {
 }
 const spec = <T>(defaultValue: string, parse: Parser<T>, description: string): Spec<T> => ({ default: defaultValue, parse, description });
 
-/** Every environment variable tickgate reads. The README's config table is this table. */
+/** Every environment variable tickgate reads: the configuration table of docs/api.md is this table. */
 export const ENV = {
   PORT: spec("8080", int(0, 65535), "HTTP port of the ingest endpoint"),
   HOST: spec("0.0.0.0", text, "address the HTTP server binds"),
@@ -91,7 +91,7 @@ export const ENV = {
   REDIS_URL: spec("redis://127.0.0.1:6379", url("redis:", "rediss:"), "Redis for the sink"),
   DATABASE_URL: spec("postgres://tickgate:tickgate@127.0.0.1:5432/tickgate", url("postgres:", "postgresql:"), "PostgreSQL/TimescaleDB for the sink"),
   CHECKS_CONFIG: spec("", text, "path of the checks config JSON (thresholds, allowlists, overrides); empty = defaults"),
-  API_KEYS: spec("", list, "comma-separated API keys; when set, every route but /healthz and /readyz needs header x-api-key (or Authorization: Bearer)"),
+  API_KEYS: spec("", list, "comma-separated API keys; when set, every route but /healthz, /readyz and /status needs header x-api-key (or Authorization: Bearer)"),
   METRICS_PUBLIC: spec("false", bool, "true = /metrics answers without an API key even when API_KEYS is set"),
   API_KEY_IN_QUERY: spec("false", bool, "true = a WebSocket may pass its key as ?api_key= (query strings end up in logs: off unless a client cannot set headers)"),
   BODY_LIMIT_BYTES: spec("4194304", int(1024, 1 << 30), "largest accepted request body (413 above)"),

@@ -59,12 +59,13 @@ export const errors = {
     new IngestError(413, "body.too_large", `request body is over the limit of ${limit} bytes`, { limit }),
   tooLargeForQueue: (bytes: number, ring: number) =>
     new IngestError(413, "body.too_large", `the request needs ${bytes} bytes in one validator queue, more than half its ${ring} bytes (RING_BYTES): split it`, { bytes, ringBytes: ring }),
-  unsupportedType: (type: string | null) =>
+  /** `supported`: every content type the decoder takes (decode.ts CONTENT_TYPES). */
+  unsupportedType: (type: string | null, supported: readonly string[]) =>
     new IngestError(
       415,
       "body.unsupported_type",
       `unsupported content type ${JSON.stringify(type ?? "")}: use application/json, application/msgpack or application/x-ndjson`,
-      { supported: ["application/json", "application/msgpack", "application/x-msgpack", "application/x-ndjson"] },
+      { supported },
     ),
   ackUnsupported: (value: string) =>
     new IngestError(400, "ack.unsupported", `ack=${JSON.stringify(value).slice(0, 40)} is not an acknowledgement level: use ack=kafka (the default: answered once Kafka holds the ticks) or ack=stored (once Redis and PostgreSQL do)`, { supported: ["kafka", "stored"] }),

@@ -175,8 +175,9 @@ export function createApp(deps: AppDeps) {
       const text = registry.text() + connectionMetrics(admission, sockets.size) + (await readinessMetrics(probes)) + (pool ? await poolMetrics(pool) : "") + (deps.progress ? progressMetrics(deps.progress, config) + lagBoundMetrics(config) : "") + (deps.sinkMetrics ? await deps.sinkMetrics() : "");
       return new Response(text, { headers: { "content-type": "text/plain; version=0.0.4" } });
     }, { detail: docs.metrics })
-    .get("/openapi", () => openapi.page(), { detail: docs.openapiPage })
-    .get("/openapi/json", () => openapi.json(), { detail: docs.openapiJson })
+    // Behind the key like the API it describes: without one, routes cannot be listed (onError).
+    .get("/openapi", ({ request }) => guarded(request, () => openapi.page()), { detail: docs.openapiPage })
+    .get("/openapi/json", ({ request }) => guarded(request, () => openapi.json()), { detail: docs.openapiJson })
     .onError(({ code, error, request }) => {
       if (code === "NOT_FOUND") return errorResponse(auth.allows(request.headers) ? errors.notFound() : errors.unauthorized());
       if (code === "PARSE" || code === "VALIDATION") return errorResponse(errors.malformed(String((error as Error).message)));

@@ -5,6 +5,7 @@
 import type { DocumentDecoration } from "elysia";
 import { ConfigError } from "../checks/index.ts";
 import { errors, type IngestError } from "../errors.ts";
+import { CONTENT_TYPES } from "../ingest/decode.ts";
 import { ref } from "./openapi-schemas.ts";
 
 /** One error a route can answer, and what it means there. */
@@ -23,7 +24,7 @@ const F = {
   tooLarge: [errors.tooLarge(4194304), "the body is over BODY_LIMIT_BYTES (NDJSON: NDJSON_LIMIT_BYTES), or would need over half a validator queue"],
   tooMany: [errors.tooManyTicks(100000), "over MAX_TICKS_PER_REQUEST ticks (NDJSON: NDJSON_MAX_TICKS lines, see stream.partial)"],
   lineTooLong: [errors.lineTooLong(1048576, 0), "an NDJSON line over 1,048,576 characters"],
-  unsupported: [errors.unsupportedType("text/plain"), "a Content-Type other than JSON, MessagePack or NDJSON"],
+  unsupported: [errors.unsupportedType("text/plain", CONTENT_TYPES), "a Content-Type other than JSON, MessagePack or NDJSON"],
   full: [errors.full(0), "a validator queue is full: **none** of the ticks were taken"],
   busy: [errors.busy("more than 1024 requests in progress (MAX_INFLIGHT_REQUESTS)"), "a bound of admission is reached, a worker restarts or Kafka is known down: **none** taken"],
   behind: [errors.behind(3500, 2000), "the sink is over SINK_MAX_LAG_MS behind (`lagMs`, `maxLagMs`): **none** taken"],
@@ -179,8 +180,8 @@ const DOCS = {
     ...OPEN,
     responses: { 200: { ...text("text/html", "the page"), headers: PAGE_HEADERS }, ...OPEN.responses },
   },
-  openapiPage: { tags: ["docs"], summary: "This document, as a page", ...OPEN, responses: { 200: { ...text("text/html", "a self-contained page (no script, nothing loaded from elsewhere)"), headers: PAGE_HEADERS }, ...OPEN.responses } },
-  openapiJson: { tags: ["docs"], summary: "This document (OpenAPI 3.1)", ...OPEN, responses: { 200: { description: "the document", content: json({ type: "object" }) }, ...OPEN.responses } },
+  openapiPage: { tags: ["docs"], summary: "This document, as a page", responses: { 200: { ...text("text/html", "a self-contained page (no script, nothing loaded from elsewhere)"), headers: PAGE_HEADERS }, ...KEYED } },
+  openapiJson: { tags: ["docs"], summary: "This document (OpenAPI 3.1)", responses: { 200: { description: "the document", content: json({ type: "object" }) }, ...KEYED } },
 };
 
 /**

@@ -18,7 +18,7 @@ const INFO = {
   description:
     "An edge validator for crypto market-data ticks: `POST /v1/ticks` (or the WebSocket `GET /v1/stream`) validates each tick against the check registry (`GET /v1/checks`) " +
     "and answers once Kafka (or, with `?ack=stored`, Redis and PostgreSQL) holds them. Errors are `{error, code, ...detail}` with a stable `code`, listed under each answer; " +
-    "any other path answers `404 route.not_found` (`401` when API_KEYS is set and no key was sent). Limits in CAPITALS are environment variables (README, Configuration).",
+    "any other path answers `404 route.not_found` (`401` when API_KEYS is set and no key was sent). Limits in CAPITALS are environment variables (docs/api.md, Configuration).",
 };
 
 const SECURITY_SCHEMES = {

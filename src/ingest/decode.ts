@@ -20,11 +20,14 @@ const KINDS: Record<string, BodyKind> = {
   "application/jsonlines": "ndjson",
 };
 
+/** Every content type a body or frame may have (docs/api.md lists them; a test holds it to this). */
+export const CONTENT_TYPES: readonly string[] = Object.keys(KINDS);
+
 /** The body kind of a Content-Type header value (parameters such as charset are ignored). */
 export function bodyKind(contentType: string | null): BodyKind {
   const mime = (contentType ?? "").split(";")[0].trim().toLowerCase();
   const kind = KINDS[mime];
-  if (!kind) throw errors.unsupportedType(contentType);
+  if (!kind) throw errors.unsupportedType(contentType, CONTENT_TYPES);
   return kind;
 }
 

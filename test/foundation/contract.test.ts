@@ -6,6 +6,7 @@ import { accessSync, constants, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { ENV } from "../../src/config.ts";
+import { CONTENT_TYPES } from "../../src/ingest/decode.ts";
 import { POISON } from "../../src/sink/sink-errors.ts";
 
 const ROOT = resolve(new URL("../../", import.meta.url).pathname);
@@ -69,8 +70,24 @@ describe("docs/api.md", () => {
     expect(all.filter((r) => !documented(r))).toEqual([]);
   });
 
-  test("lists every environment variable of src/config.ts", () => {
-    expect(Object.keys(ENV).filter((name) => !new RegExp(`^\\| \`${name}\` \\|`, "m").test(api))).toEqual([]);
+  test("lists every environment variable of src/config.ts, with its default", () => {
+    const wrong = Object.entries(ENV).filter(([name, spec]) => {
+      const cell = new RegExp(`^\\| \`${name}\` \\| ([^|]*) \\|`, "m").exec(api)?.[1]?.trim();
+      // No default is written in words ("(none)", "vCPU count"); any other must be the value itself.
+      return cell === undefined || (spec.default === "" ? cell.startsWith("`") : cell !== `\`${spec.default}\``);
+    });
+    expect(wrong.map(([name]) => name)).toEqual([]);
+  });
+
+  test("lists every content type the decoder takes", () => {
+    expect(CONTENT_TYPES.length).toBeGreaterThan(3);
+    expect(CONTENT_TYPES.filter((type) => !api.includes(`\`${type}\``))).toEqual([]);
+  });
+
+  test("every route it lists exists", () => {
+    const listed = [...api.matchAll(/^\| `(GET|POST) ([^`\[]+)/gm)].map((m) => `${m[1]} ${m[2]}`);
+    expect(listed.length).toBeGreaterThan(9);
+    expect(listed.filter((r) => !routes().includes(r))).toEqual([]);
   });
 
   test("names every dead-letter reason of the sink", () => {
