@@ -4,7 +4,6 @@
 // This file only wires the parts (src/ingest/validator/) together; the pool (src/ingest/pool.ts)
 // starts it with a WorkerInit (src/ingest/validator-protocol.ts) and calls it over comlink.
 import * as Comlink from "comlink";
-import { Unpackr } from "msgpackr";
 import { workerData } from "node:worker_threads";
 import { loadChecksConfig, Validator } from "../src/checks/index.ts";
 import { topics } from "../src/config.ts";
@@ -15,6 +14,7 @@ import { CompletionWriter } from "../src/ingest/validator/completion-writer.ts";
 import { newCounters } from "../src/ingest/validator/counters.ts";
 import { ValidatorLoop } from "../src/ingest/validator/loop.ts";
 import type { WorkerInit } from "../src/ingest/validator-protocol.ts";
+import { tickUnpackr } from "../src/ingest/tick-msgpack.ts";
 import { recordPackr } from "../src/kafka/values.ts";
 import { Ring } from "../src/ring/index.ts";
 
@@ -30,7 +30,7 @@ const batch = new Batch();
 
 const collector = new Collector({
   input, validator, batch, counters, topic, packr,
-  unpackr: new Unpackr({ mapsAsObjects: true, useRecords: false, int64AsType: "number" }),
+  unpackr: tickUnpackr(),
 });
 const sender = new BatchSender({
   worker: init.index, config: init.config, topic, status, counters, packr,

@@ -4,10 +4,9 @@ import type { Config } from "../config.ts";
 import { errors, IngestError } from "../errors.ts";
 import { bodyKind, decodeBody, decodeJson, decodeMsgpack, readChunk, readNdjson, type ChunkReader } from "../ingest/decode.ts";
 import type { Ack, TickResult, ValidatorPool } from "../ingest/pool.ts";
+import { nowUs } from "../receive-time.ts";
 import type { Admission } from "./admission.ts";
 
-/** Receive time in µs since the epoch (sub-ms precision from the monotonic clock). */
-export const nowUs = () => Math.round((performance.timeOrigin + performance.now()) * 1000);
 
 /**
  * Reads a whole body, refusing it with 413 as soon as it passes `limit` bytes, with 408 when it has

@@ -5,11 +5,15 @@
 import type { DocumentDecoration } from "elysia";
 import { ConfigError } from "../checks/index.ts";
 import { errors, type IngestError } from "../errors.ts";
+import { ENV } from "../config.ts";
 import { CONTENT_TYPES } from "../ingest/decode.ts";
 import { ref } from "./openapi-schemas.ts";
 
 /** One error a route can answer, and what it means there. */
 type Failure = readonly [IngestError, string];
+
+/** An environment variable's default, for the examples (they show what a default install answers). */
+const D = (name: keyof typeof ENV) => Number(ENV[name].default);
 
 const RESULT = { accepted: 1, rejected: 1, flagged: 0, rejects: [{ index: 1, codes: ["quote.crossed"] }], flags: [] };
 
@@ -20,21 +24,21 @@ const F = {
   tooDeep: [errors.tooDeep(8), "the body nests deeper than a tick can"],
   incomplete: [errors.incomplete("the connection closed"), "the body ended early"],
   ack: [errors.ackUnsupported("soon"), "`?ack=` other than `kafka` or `stored`"],
-  timeout: [errors.bodyTimeout(10000, "the whole body must arrive within the bound"), "the body did not arrive within BODY_TIMEOUT_MS, or an NDJSON stream was silent that long"],
-  tooLarge: [errors.tooLarge(4194304), "the body is over BODY_LIMIT_BYTES (NDJSON: NDJSON_LIMIT_BYTES), or would need over half a validator queue"],
-  tooMany: [errors.tooManyTicks(100000), "over MAX_TICKS_PER_REQUEST ticks (NDJSON: NDJSON_MAX_TICKS lines, see stream.partial)"],
+  timeout: [errors.bodyTimeout(D("BODY_TIMEOUT_MS"), "the whole body must arrive within the bound"), "the body did not arrive within BODY_TIMEOUT_MS, or an NDJSON stream was silent that long"],
+  tooLarge: [errors.tooLarge(D("BODY_LIMIT_BYTES")), "the body is over BODY_LIMIT_BYTES (NDJSON: NDJSON_LIMIT_BYTES), or would need over half a validator queue"],
+  tooMany: [errors.tooManyTicks(D("MAX_TICKS_PER_REQUEST")), "over MAX_TICKS_PER_REQUEST ticks (NDJSON: NDJSON_MAX_TICKS lines, see stream.partial)"],
   lineTooLong: [errors.lineTooLong(1048576, 0), "an NDJSON line over 1,048,576 characters"],
   unsupported: [errors.unsupportedType("text/plain", CONTENT_TYPES), "a Content-Type other than JSON, MessagePack or NDJSON"],
   full: [errors.full(0), "a validator queue is full: **none** of the ticks were taken"],
-  busy: [errors.busy("more than 1024 requests in progress (MAX_INFLIGHT_REQUESTS)"), "a bound of admission is reached, a worker restarts or Kafka is known down: **none** taken"],
-  behind: [errors.behind(3500, 2000), "the sink is over SINK_MAX_LAG_MS behind (`lagMs`, `maxLagMs`): **none** taken"],
-  unavailable: [errors.unavailable("Kafka did not acknowledge the ticks within 5000 ms"), "Kafka did not acknowledge in KAFKA_ACK_TIMEOUT_MS or a worker died: the ticks may still arrive, retrying is safe"],
-  notStored: [errors.notStored("the sink did not commit within 10000 ms"), "`?ack=stored` (`inKafka: true`): Kafka holds the ticks, the sink did not commit them within STORED_ACK_TIMEOUT_MS"],
+  busy: [errors.busy(`more than ${D("MAX_INFLIGHT_REQUESTS")} requests in progress (MAX_INFLIGHT_REQUESTS)`), "a bound of admission is reached, a worker restarts or Kafka is known down: **none** taken"],
+  behind: [errors.behind(D("SINK_MAX_LAG_MS") + 1500, D("SINK_MAX_LAG_MS")), "the sink is over SINK_MAX_LAG_MS behind (`lagMs`, `maxLagMs`): **none** taken"],
+  unavailable: [errors.unavailable(`Kafka did not acknowledge the ticks within ${D("KAFKA_ACK_TIMEOUT_MS")} ms`), "Kafka did not acknowledge in KAFKA_ACK_TIMEOUT_MS or a worker died: the ticks may still arrive, retrying is safe"],
+  notStored: [errors.notStored(`the sink did not commit within ${D("STORED_ACK_TIMEOUT_MS")} ms`), "`?ack=stored` (`inKafka: true`): Kafka holds the ticks, the sink did not commit them within STORED_ACK_TIMEOUT_MS"],
   shuttingDown: [errors.shuttingDown(), "tickgate is shutting down: **none** taken"],
-  partialLines: [errors.partial(errors.tooManyTicks(1000000, "NDJSON_MAX_TICKS"), 1000000, RESULT), "an NDJSON stream failed after some ticks were taken: `taken`, `cause`, and once Kafka acknowledged them their `result`"],
-  partialTimeout: [errors.partial(errors.bodyTimeout(10000, "no data arrived for too long"), 512, RESULT), "an NDJSON stream went silent after some ticks were taken"],
+  partialLines: [errors.partial(errors.tooManyTicks(D("NDJSON_MAX_TICKS"), "NDJSON_MAX_TICKS"), D("NDJSON_MAX_TICKS"), RESULT), "an NDJSON stream failed after some ticks were taken: `taken`, `cause`, and once Kafka acknowledged them their `result`"],
+  partialTimeout: [errors.partial(errors.bodyTimeout(D("BODY_TIMEOUT_MS"), "no data arrived for too long"), 512, RESULT), "an NDJSON stream went silent after some ticks were taken"],
   partialEnded: [errors.partial(errors.incomplete("the connection closed"), 512, RESULT), "an NDJSON stream ended early after some ticks were taken"],
-  partialRefused: [errors.partial(errors.full(0), 512, undefined, "Kafka did not acknowledge the ticks within 5000 ms"), "an NDJSON stream was refused after some ticks were taken (without `result` when Kafka did not acknowledge those)"],
+  partialRefused: [errors.partial(errors.full(0), 512, undefined, `Kafka did not acknowledge the ticks within ${D("KAFKA_ACK_TIMEOUT_MS")} ms`), "an NDJSON stream was refused after some ticks were taken (without `result` when Kafka did not acknowledge those)"],
   notUpgrade: [errors.malformed("GET /v1/stream is a WebSocket: send an upgrade request"), "a plain GET, not a WebSocket upgrade"],
   disabled: [errors.disabled("ingest", "sink"), "the route is not served in this process's ROLE"],
   config: [errors.checksConfig({ code: ConfigError.CODE, message: "overrides.binance.priceMax: expected a number", key: "overrides.binance.priceMax" }), "the checks config is invalid (`key` names it); the running config stays"],

@@ -35,11 +35,11 @@ function buildPage() {
   return { html, csp };
 }
 
-let page: ReturnType<typeof buildPage> | undefined;
+// Built at load: a missing or broken asset stops the process at start, not every GET /status.
+const page = buildPage();
 
 /** The page's answer: never cached (a new release brings a new script and a new CSP with it). */
 export function statusPage(): Response {
-  page ??= buildPage();
   return new Response(page.html, {
     headers: {
       "content-type": "text/html; charset=utf-8",

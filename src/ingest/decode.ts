@@ -1,10 +1,11 @@
 // Request bodies and WebSocket frames → arrays of raw ticks. Dispatch by content type through one
 // lookup table; every failure is an IngestError with a stable code (400/413/415), never a crash.
-import { C1, Unpackr } from "msgpackr";
+import { C1 } from "msgpackr";
 import { errors } from "../errors.ts";
 import { TimedOut, withTimeout } from "../timeout.ts";
 import { findJsonError } from "./json-position.ts";
 import { scanMsgpack } from "./msgpack-scan.ts";
+import { tickUnpackr } from "./tick-msgpack.ts";
 
 export type BodyKind = "json" | "msgpack" | "ndjson";
 
@@ -31,8 +32,7 @@ export function bodyKind(contentType: string | null): BodyKind {
   return kind;
 }
 
-// Maps decode to plain objects (the checks read fields by name); 64-bit integers to numbers.
-const unpackr = new Unpackr({ mapsAsObjects: true, useRecords: false, int64AsType: "number" });
+const unpackr = tickUnpackr();
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
@@ -181,7 +181,7 @@ export async function* readNdjson(
     try {
       batch.push({ index, line: lineNo, value: JSON.parse(line) });
     } catch (err) {
-      batch.push({ index, line: lineNo, value: line.length > 4096 ? line.slice(0, 4096) : line, error: `line ${index + 1}: ${(err as Error).message}` });
+      batch.push({ index, line: lineNo, value: line.length > 4096 ? line.slice(0, 4096) : line, error: `line ${lineNo}: ${(err as Error).message}` });
     }
     index++;
   };
@@ -193,8 +193,8 @@ export async function* readNdjson(
       received += chunk.value.byteLength;
       if (received > opts.limitBytes) throw errors.tooLarge(opts.limitBytes);
       // Only the new text is searched for newlines, so a long line costs linear time, not quadratic.
-      // A batch is handed on as soon as it is full, also in the middle of a chunk: one chunk may
-      // hold millions of short lines.
+      // A batch is handed on as soon as it is full, also in the middle of a chunk (one chunk may
+      // hold millions of short lines), and at the end of each chunk (below).
       const text = decoder.decode(chunk.value, { stream: true });
       let start = 0;
       for (let nl = text.indexOf("\n"); nl !== -1 && !full; nl = text.indexOf("\n", start)) {

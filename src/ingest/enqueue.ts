@@ -5,18 +5,18 @@
 // and the Uint8Array view msgpackr's pack() returns over its own reused buffer (an unreadable line
 // also gets its [text, error] pair). The header fields, the scratch and the copy into the rings
 // allocate nothing per tick; the scratch and the per-record arrays grow (once) for a larger request.
-import { Packr } from "msgpackr";
 import { routingKey } from "../checks/index.ts";
 import { errors } from "../errors.ts";
 import { recordBytes, type Ring } from "../ring/index.ts";
 import { KIND_TICK, KIND_UNREADABLE, OFF_INDEX, OFF_KIND, OFF_RECV_TS, OFF_REQUEST, TICK_HEADER_BYTES } from "./ring-records.ts";
 import { workerFor } from "./route.ts";
+import { packTick, tickPackr } from "./tick-msgpack.ts";
 
 /** The scratch is kept up to this size between requests; a larger one is dropped at the next request. */
 const SCRATCH_KEEP_BYTES = 16 << 20;
 
 export class Enqueuer {
-  private readonly packr = new Packr({ useRecords: false });
+  private readonly packr = tickPackr();
   private scratch = new Uint8Array(1 << 20);
   private view = new DataView(this.scratch.buffer);
   // Per encoded record, by position in the request: its worker, and where it sits in the scratch.
@@ -85,14 +85,7 @@ export class Enqueuer {
   }
 
   private pack(value: unknown, error: string | undefined): Uint8Array {
-    if (error !== undefined) return this.packr.pack([value, error]);
-    try {
-      return this.packr.pack(value);
-    } catch {
-      // Not reachable from JSON or MessagePack input, but a bug must not crash the request: the
-      // worker rejects this record as unreadable instead of it being lost.
-      return this.packr.pack(["(unencodable value)", "value could not be encoded"]);
-    }
+    return error !== undefined ? this.packr.pack([value, error]) : packTick(this.packr, value);
   }
 
   private ensureRecords(count: number) {

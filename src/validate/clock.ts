@@ -5,7 +5,7 @@
 //   tick   the tick's own ts: as if each tick had arrived when it happened (old backfills)
 //   fixed  one instant for every tick (epoch ms/µs/ns or ISO-8601): reproducible runs
 import { tsFromNumber, tsFromString } from "../checks/timestamps.ts";
-import { nowUs } from "../http/ingest.ts";
+import { nowUs } from "../receive-time.ts";
 
 export type ClockMode = "wall" | "tick" | "fixed";
 

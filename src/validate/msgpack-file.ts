@@ -5,14 +5,14 @@
 // costs nothing and memory holds the bytes and one tick, not every tick at once. A value alone is
 // decoded by the server's decodeMsgpack; an array's elements by the same decoder options and the
 // server's asTicks, which sees each one as it would inside its array.
-import { Unpackr } from "msgpackr";
+import { tickUnpackr } from "../ingest/tick-msgpack.ts";
 import { IngestError } from "../errors.ts";
 import { asTicks, decodeMsgpack, MAX_DEPTH } from "../ingest/decode.ts";
 import { scanMsgpack, type Problem } from "../ingest/msgpack-scan.ts";
 import { InputError, type Input, type TickSink } from "./input.ts";
 
 // decode.ts's options: plain objects (the checks read fields by name), 64-bit integers as numbers.
-const unpackr = new Unpackr({ mapsAsObjects: true, useRecords: false, int64AsType: "number" });
+const unpackr = tickUnpackr();
 
 export async function readMsgpackFile(input: Input, maxBytes: number, onTick: TickSink): Promise<void> {
   const bytes = await input.bytes(maxBytes);

@@ -6,8 +6,8 @@
 // it is skips it (flatSizeBound; test/validate/verdict.test.ts holds the two paths equal). One
 // Validator owns every symbol: the state is per symbol, so which worker a symbol would hash to
 // changes nothing.
-import { Packr, Unpackr } from "msgpackr";
 import { type ChecksConfig, Validator, type ValidationResult } from "../checks/index.ts";
+import { packTick, tickPackr, tickUnpackr } from "../ingest/tick-msgpack.ts";
 import type { Clock } from "./clock.ts";
 
 /** The codes of an NDJSON line that is not JSON: the worker rejects it without running the checks. */
@@ -15,9 +15,9 @@ const UNREADABLE: ValidationResult = { ok: false, tick: null, rejects: ["schema.
 
 export class Verdicts {
   readonly validator: Validator;
-  // The same options as the pool's Packr (enqueue.ts) and the worker's Unpackr (workers/validator.ts).
-  private readonly packr = new Packr({ useRecords: false });
-  private readonly unpackr = new Unpackr({ mapsAsObjects: true, useRecords: false, int64AsType: "number" });
+  // The pool's packing (enqueue.ts) and the worker's unpacking (workers/validator.ts).
+  private readonly packr = tickPackr();
+  private readonly unpackr = tickUnpackr();
 
   constructor(config: ChecksConfig, maxSymbols: number, private readonly clock: Clock) {
     this.validator = new Validator(config, { maxSymbols });
@@ -30,12 +30,7 @@ export class Verdicts {
     // maxTickBytes: one small enough to be sure of is judged as it is, without packing (0 = size unknown).
     const bound = flatSizeBound(value);
     if (bound >= 0 && bound <= validator.maxTickBytes) return validator.validate(value, this.clock.at(value), 0);
-    let payload: Uint8Array;
-    try {
-      payload = this.packr.pack(value);
-    } catch {
-      payload = this.packr.pack(["(unencodable value)", "value could not be encoded"]); // as enqueue.ts does
-    }
+    const payload = packTick(this.packr, value);
     if (payload.length > validator.maxTickBytes) return validator.validate(null, this.clock.at(null), payload.length);
     if (bound >= 0) return validator.validate(value, this.clock.at(value), payload.length);
     let tick: unknown;

@@ -118,6 +118,10 @@ describe("NDJSON", () => {
     expect(lines[1]).toMatchObject({ index: 1, value: "{oops" });
     expect(lines[1].error).toContain("line 2");
     expect(lines[2]).toMatchObject({ index: 2, value: { c: 3 } });
+    // The error names the line of the body (blank lines counted), as `line` does; `index` is the tick's.
+    const gap = await all('{"a":1}\n\n{oops\n');
+    expect(gap[1]).toMatchObject({ index: 1, line: 3 });
+    expect(gap[1].error).toStartWith("line 3:");
   });
   test("more bytes than the limit is 413", async () => {
     let err: unknown;
