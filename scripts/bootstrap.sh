@@ -26,4 +26,5 @@ if [ "$("$BUN" --version 2>/dev/null)" != "$BUN_VERSION" ]; then
 fi
 
 (cd "$ROOT" && "$BUN" install --frozen-lockfile >&2)
+touch "$ROOT/node_modules/.bootstrapped"   # scripts/bun bootstraps again when bun.lock is newer
 echo "$BUN"
