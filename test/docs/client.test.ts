@@ -1,8 +1,15 @@
 // docs/client.ts, the client users copy, against a live tickgate and against a stand-in server that
 // answers 503s and drops connections the way a busy or failing tickgate would.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { openStream, postTicks, StreamClosedError, TickgateError, type FrameAnswer } from "../../docs/client.ts";
+import { openStream, postTicks, StreamClosedError, TickgateError, type Answer, type FrameAnswer } from "../../docs/client.ts";
+import type { TickResult } from "../../src/ingest/pending-requests.ts";
 import { startTickgate, type Running } from "../helpers/tickgate.ts";
+
+// The client restates the server's answer type (it is meant to be copied on its own); the typecheck
+// holds the two to the same shape, so a field added to one and not the other fails `bun run typecheck`.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const answerIsTickResult: [Same<Answer, TickResult>, Same<keyof Answer, keyof TickResult>] = [true, true];
+void answerIsTickResult;
 
 const KEY = "k";
 let tg: Running;
