@@ -29,12 +29,15 @@ const SENT: { readonly [K in keyof Tick]-?: (type: TickType) => TSchema } = {
   price: () => t.Number({ exclusiveMinimum: 0, description: "finite, > 0" }),
   size: () => t.Number({ exclusiveMinimum: 0, description: "finite, > 0" }),
   side: () => t.Union([t.Literal("buy"), t.Literal("sell")]),
-  tradeId: () => t.Union([t.String({ minLength: 1 }), t.Integer()], { description: "the exchange's trade id (an integer is kept as its decimal text); a repeat is `tradeId.duplicate`" }),
+  tradeId: () =>
+    t.Union([t.String({ minLength: 1, maxLength: 64, pattern: "^[\\x21-\\x7e]+$" }), t.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })], {
+      description: "the exchange's trade id: printable ASCII without spaces, at most maxTradeIdLength (64 by default) characters, or a non-negative safe integer (kept as its decimal text); a repeat is `tradeId.duplicate`",
+    }),
   bid: () => t.Number({ exclusiveMinimum: 0, description: "finite, > 0" }),
   bidSize: () => t.Number({ minimum: 0, description: "finite, ≥ 0" }),
   ask: () => t.Number({ exclusiveMinimum: 0, description: "finite, > 0" }),
   askSize: () => t.Number({ minimum: 0, description: "finite, ≥ 0" }),
-  seq: () => t.Integer({ description: "the feed's sequence number per (exchange, symbol); checked for duplicates, gaps and order" }),
+  seq: () => t.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, description: "the feed's sequence number per (exchange, symbol), a non-negative safe integer (a digit string is taken too); checked for duplicates, gaps and order" }),
 };
 
 const tickOf = (type: TickType, description: string) =>
