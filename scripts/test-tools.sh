@@ -31,6 +31,10 @@ if ! command -v chromium >/dev/null; then
   log "chromium: apt-get install chromium"
   apt install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null
 fi
+# Its first start on a machine is slow (caches; ~15 s here): pay it now, not inside a test's bound.
+profile="$(mktemp -d)"
+timeout 120 chromium --headless=new --no-sandbox --disable-gpu --user-data-dir="$profile" --dump-dom about:blank >/dev/null 2>&1 || log "chromium did not start (the status page test will say why)"
+rm -rf "$profile"
 
 if [ "$("$TOOLS/py/bin/schemathesis" --version 2>/dev/null | grep -oE '[0-9]+\.[0-9]+\.[0-9]+' | head -n 1)" != "$SCHEMATHESIS_VERSION" ]; then
   log "schemathesis $SCHEMATHESIS_VERSION: pip into $TOOLS/py"

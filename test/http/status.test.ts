@@ -78,7 +78,7 @@ function offOrigin(page: Page, url: string) {
 let browser: Browser;
 beforeAll(async () => {
   browser = await launchChromium();
-}, 30_000);
+}, 100_000);
 afterAll(async () => {
   await browser?.close();
 });
