@@ -77,10 +77,20 @@ export class Histogram extends Metric {
   snapshot(): HistogramSnapshot {
     return Object.fromEntries([...this.series].map(([k, s]) => [k, { counts: [...s.counts], sum: s.sum, count: s.count }]));
   }
-  /** One series with its bucket bounds, as plain data for a JSON answer (zeros before its first observation). */
-  summary(labels: Labels = {}): HistogramSummary {
-    const s = this.series.get(labelText(labels));
-    return { buckets: [...this.buckets], counts: s ? [...s.counts] : this.buckets.map(() => 0), sum: s?.sum ?? 0, count: s?.count ?? 0 };
+  /**
+   * One series, or the sum of several (e.g. one per route), with its bucket bounds, as plain data for
+   * a JSON answer (zeros before the first observation). No label sets: the series without labels.
+   */
+  summary(...labelSets: Labels[]): HistogramSummary {
+    const out: HistogramSummary = { buckets: [...this.buckets], counts: this.buckets.map(() => 0), sum: 0, count: 0 };
+    for (const labels of labelSets.length ? labelSets : [{}]) {
+      const s = this.series.get(labelText(labels));
+      if (!s) continue;
+      for (let i = 0; i < s.counts.length; i++) out.counts[i]! += s.counts[i]!;
+      out.sum += s.sum;
+      out.count += s.count;
+    }
+    return out;
   }
   lines() {
     const out = this.header("histogram");

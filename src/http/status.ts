@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { CHECKS } from "../checks/index.ts";
 import type { WorkerStats } from "../ingest/validator-protocol.ts";
-import type { Counter, Histogram, HistogramSummary } from "../metrics.ts";
+import type { Counter, Histogram } from "../metrics.ts";
 
 const asset = (name: string) => readFileSync(new URL(name, import.meta.url), "utf8");
 
@@ -86,20 +86,9 @@ export function statusStats(counters: StatusCounters, workers: (WorkerStats | nu
       rejected: ticks.get({ outcome: "rejected" }),
       flagged: ticks.get({ outcome: "flagged" }),
     },
-    ack: Object.fromEntries(ACK_LEVELS.map((ack) => [ack, sumSeries(ACK_ROUTES.map((route) => ackLatency.summary({ route, ack })))])),
+    ack: Object.fromEntries(ACK_LEVELS.map((ack) => [ack, ackLatency.summary(...ACK_ROUTES.map((route) => ({ route, ack })))])),
     codes: codeCounts(workers),
   };
-}
-
-function sumSeries(parts: HistogramSummary[]): HistogramSummary {
-  const [first, ...rest] = parts;
-  const out = { ...first!, counts: [...first!.counts] };
-  for (const p of rest) {
-    p.counts.forEach((n, i) => (out.counts[i]! += n));
-    out.sum += p.sum;
-    out.count += p.count;
-  }
-  return out;
 }
 
 /**
