@@ -2,7 +2,7 @@
 // They only translate; routing, backpressure and completion live in the pool.
 import type { Config } from "../config.ts";
 import { errors, IngestError } from "../errors.ts";
-import { bodyKind, decodeBody, decodeJson, decodeMsgpack, readChunk, readNdjson, type ChunkReader } from "../ingest/decode.ts";
+import { bodyKind, decodeBody, decodeJson, decodeMsgpack, joinChunks, readChunk, readNdjson, type ChunkReader } from "../ingest/decode.ts";
 import type { Ack, TickResult, ValidatorPool } from "../ingest/pool.ts";
 import { nowUs } from "../receive-time.ts";
 import type { Admission } from "./admission.ts";
@@ -36,14 +36,7 @@ export async function readLimited(request: Request, limit: number, timeoutMs: nu
     reader.cancel().catch(() => {});
     throw err;
   }
-  if (chunks.length === 1) return { bytes: chunks[0]!, held: size };
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return { bytes: out, held: size };
+  return { bytes: joinChunks(chunks, size), held: size };
 }
 
 /**

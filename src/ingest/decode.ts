@@ -124,6 +124,18 @@ export function decodeBody(kind: "json" | "msgpack", bytes: Uint8Array, maxTicks
   return kind === "json" ? decodeJson(bytes, maxTicks) : decodeMsgpack(bytes, maxTicks);
 }
 
+/** The chunks of a body as one array of `size` bytes; a single chunk is returned as it is (no copy). */
+export function joinChunks(chunks: readonly Uint8Array[], size: number): Uint8Array {
+  if (chunks.length === 1) return chunks[0]!;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.byteLength;
+  }
+  return out;
+}
+
 type Chunk = { done: true; value?: undefined } | { done: false; value: Uint8Array };
 /** What readChunk needs of a stream reader (the DOM and Node typings of Bun disagree on the rest). */
 export interface ChunkReader {

@@ -3,6 +3,7 @@
 // bounded memory) or whole, up to --max-bytes (JSON and MessagePack). Every way it can fail is an
 // InputError whose message names the file (exit 2).
 import { accessSync, constants, statSync, type Stats } from "node:fs";
+import { joinChunks } from "../ingest/decode.ts";
 
 export type Format = "ndjson" | "json" | "msgpack";
 export const FORMATS: readonly Format[] = ["ndjson", "json", "msgpack"];
@@ -58,10 +59,10 @@ export class Input {
     let size = 0;
     for (;;) {
       const chunk = await this.reader.read();
-      if (chunk.done) return { bytes: concat(this.peeked, size), complete: true };
+      if (chunk.done) return { bytes: joinChunks(this.peeked, size), complete: true };
       this.peeked.push(chunk.value);
       size += chunk.value.byteLength;
-      if (size >= PEEK_BYTES || chunk.value.includes(0x0a)) return { bytes: concat(this.peeked, size), complete: false };
+      if (size >= PEEK_BYTES || chunk.value.includes(0x0a)) return { bytes: joinChunks(this.peeked, size), complete: false };
     }
   }
 
@@ -93,7 +94,7 @@ export class Input {
     let size = 0;
     for (;;) {
       const chunk = await reader.read();
-      if (chunk.done) return concat(chunks, size);
+      if (chunk.done) return joinChunks(chunks, size);
       size += chunk.value.byteLength;
       if (size > maxBytes) {
         reader.cancel().catch(() => {});
@@ -155,17 +156,6 @@ export function sniffFormat(head: Uint8Array, complete: boolean): Format {
   } catch {
     return "json";
   }
-}
-
-function concat(chunks: Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!;
-  const out = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.byteLength;
-  }
-  return out;
 }
 
 /**
