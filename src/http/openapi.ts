@@ -50,9 +50,8 @@ export function openapiDocument(app: AnyElysia) {
 }
 
 /**
- * The two answers, built once on first use (the routes do not change after the app is made). Both
- * are static descriptions of the API with no data of this process, so they need no key, as the
- * status page does not: a browser cannot send one on navigation.
+ * The two answers, built once on first use (the routes do not change after the app is made). They
+ * list every route, so app.ts serves them behind the key like the API they describe.
  */
 export function openapiAnswers(app: () => AnyElysia) {
   let built: { json: string; html: string; csp: string } | undefined;
