@@ -17,6 +17,7 @@ COPY docs/checks-config.example.json ./docs/checks-config.example.json
 # The oven/bun image ships an unprivileged user `bun`.
 USER bun
 EXPOSE 8080
+# src/healthcheck.ts, not `bun -e "<script>"`: podman's Docker API splits healthcheck arguments at spaces.
 HEALTHCHECK --interval=5s --timeout=5s --retries=20 \
-  CMD ["bun", "-e", "fetch('http://127.0.0.1:8080/healthz').then(r => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+  CMD ["bun", "src/healthcheck.ts", "/healthz"]
 CMD ["bun", "src/main.ts"]
