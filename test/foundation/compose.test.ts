@@ -1,5 +1,6 @@
-// There is no Docker engine on our machines, so compose.yaml and the Dockerfile are checked by
-// reading them: services, ports, healthchecks and environment names must agree with src/config.ts.
+// compose.yaml and the Dockerfile read against the code: services, ports, healthchecks, volumes and
+// environment names must agree with src/config.ts. scripts/container-test.sh runs them for real
+// (on podman, with stand-in base images); these checks are the ones a run cannot show on every engine.
 import { describe, expect, test } from "bun:test";
 import { existsSync, statSync } from "node:fs";
 import { posix } from "node:path";
@@ -29,9 +30,51 @@ describe("compose.yaml", () => {
   test("every service has a healthcheck and tickgate waits for the healthy stack", () => {
     for (const [name, s] of Object.entries(allServices)) {
       expect(Array.isArray(s.healthcheck?.test), `${name} healthcheck`).toBe(true);
+      expect(["CMD", "CMD-SHELL"], `${name} healthcheck form`).toContain(s.healthcheck.test[0]);
     }
     const deps = services.tickgate.depends_on;
     for (const name of ["kafka", "redis", "timescaledb"]) expect(deps[name]?.condition).toBe("service_healthy");
+  });
+
+  test("exec-form healthchecks have no argument with a space (podman's Docker API splits them)", () => {
+    for (const [name, s] of Object.entries(allServices)) {
+      const [form, ...args] = s.healthcheck.test as string[];
+      if (form === "CMD") for (const a of args) expect(a, `${name}: ${JSON.stringify(a)}`).not.toMatch(/\s/);
+    }
+  });
+
+  test("tickgate's healthcheck is its readiness, through src/healthcheck.ts", () => {
+    const [, bun, file, path] = services.tickgate.healthcheck.test as string[];
+    expect([bun, file, path]).toEqual(["bun", "src/healthcheck.ts", "/readyz"]);
+    expect(existsSync(new URL(file!, root))).toBe(true);
+  });
+
+  test("the stores keep their data in named volumes, at the paths their images use", () => {
+    const mounted = (service: string) => (services[service].volumes as string[]).map((v) => v.split(":"));
+    expect(mounted("kafka")).toContainEqual(["kafka-data", services.kafka.environment.KAFKA_LOG_DIRS]);
+    expect(mounted("redis")).toContainEqual(["redis-data", "/data"]);
+    expect(mounted("timescaledb")).toContainEqual(["timescaledb-data", "/var/lib/postgresql/data"]);
+    expect(Object.keys(compose.volumes).sort()).toEqual(["kafka-data", "redis-data", "timescaledb-data"]);
+  });
+
+  test("the Kafka image is the version of the local stack's jars (the container test's stand-in is built from them)", async () => {
+    const pom = await Bun.file(new URL("stack/kafka/pom.xml", root)).text();
+    const version = pom.match(/<artifactId>kafka_2\.13<\/artifactId>\s*<version>([^<]+)<\/version>/)?.[1];
+    expect(version).toBeDefined();
+    expect(services.kafka.image).toBe(`apache/kafka:${version}`);
+  });
+
+  test("the container test's override changes host ports only", async () => {
+    const text = await Bun.file(new URL("test/container/compose.ports.yaml", root)).text();
+    // Bun's YAML reader does not know compose's !override tag: drop it to read the values.
+    const override = Bun.YAML.parse(text.replaceAll("!override ", "")) as any;
+    expect(Object.keys(override)).toEqual(["services"]);
+    for (const [name, s] of Object.entries(override.services as Record<string, any>)) {
+      expect(Object.keys(s), name).toEqual(["ports"]);
+      expect(s.ports.map(containerPort), name).toEqual(services[name].ports.map(containerPort));
+      for (const p of s.ports) expect(String(p), name).toStartWith("127.0.0.1:");
+    }
+    expect(text.match(/ports: !override/g)?.length).toBe(Object.keys(override.services).length);
   });
 
   test("kafka runs in KRaft mode, single node", () => {
@@ -151,5 +194,13 @@ describe("Dockerfile", () => {
     expect(user).not.toBe("root");
     expect(user).not.toBe("0");
     expect(dockerfile).toMatch(/bun install --frozen-lockfile/);
+  });
+
+  test("its HEALTHCHECK is exec-form words without spaces, through src/healthcheck.ts", () => {
+    const hc = dockerfile.match(/HEALTHCHECK[^\n]*\\\n\s*CMD (\[.*\])/)?.[1];
+    expect(hc).toBeDefined();
+    const args = JSON.parse(hc!) as string[];
+    expect(args).toEqual(["bun", "src/healthcheck.ts", "/healthz"]);
+    for (const a of args) expect(a).not.toMatch(/\s/);
   });
 });
