@@ -49,14 +49,17 @@ trap verdict EXIT
 # ---------------------------------------------------------------- tools
 step="install"
 missing=()
-for tool in podman buildah runc debootstrap; do command -v "$tool" >/dev/null || missing+=("$tool"); done
+for pkg in podman:podman buildah:buildah runc:runc debootstrap:debootstrap curl:curl mvn:maven; do
+  command -v "${pkg%%:*}" >/dev/null || missing+=("${pkg#*:}")
+done
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing ${missing[*]} (apt)"
   DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq podman buildah runc debootstrap >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-command -v go >/dev/null || fail "go (≥ 1.24) is needed to build docker compose $COMPOSE_VERSION"
-BUN="$("$ROOT/scripts/bootstrap.sh")"     # the poster runs on the host's bun
+[ -x /usr/local/go/bin/go ] && PATH="$PATH:/usr/local/go/bin"
+command -v go >/dev/null || fail "go (≥ 1.24; Debian's is older) is needed to build docker compose $COMPOSE_VERSION"
+BUN="$(bash "$ROOT/scripts/bootstrap.sh")"     # the tick poster runs on the host's bun
 
 mkdir -p "$CACHE/conf" "$CACHE/bin"
 # runc, not crun (crun cannot set RLIMIT_NOFILE here and refuses cgroups v1 hybrid mode). Limits
@@ -144,6 +147,8 @@ untested+=("the TimescaleDB hypertable (the stand-in is plain PostgreSQL 15)" "p
 step="podman service"
 SOCK=/run/tickgate-containers/docker.sock
 mkdir -p /run/tickgate-containers
+pkill -f "podman system service --time=0 unix://$SOCK" 2>/dev/null && sleep 1   # left by a killed run
+rm -f "$SOCK"
 podman system service --time=0 "unix://$SOCK" >"$CACHE/podman-service.log" 2>&1 &
 SERVICE_PID=$!
 export DOCKER_HOST="unix://$SOCK" DOCKER_BUILDKIT=0
@@ -168,9 +173,11 @@ teardown() {
   return $ok
 }
 
-# There is no systemd: run every healthcheck of the project's containers every 2 s, as the engine would.
+# There is no systemd: run every healthcheck of the project's containers every 2 s, as the engine
+# would, for as long as this script lives.
 healthchecks() {
-  while true; do
+  local parent=$$
+  while kill -0 "$parent" 2>/dev/null; do
     for id in $(podman ps -q --filter "label=com.docker.compose.project=$PROJECT"); do
       podman healthcheck run "$id" >/dev/null 2>&1 &
     done
@@ -187,6 +194,8 @@ mount=(); [ -f "$ca" ] && mount=(-v "$ca:$ca:ro")
 podman build --pull=never --format docker "${mount[@]}" -t "$TICKGATE_IMAGE" "$ROOT" >"$CACHE/build-tickgate.log" 2>&1 \
   || { tail -n 30 "$CACHE/build-tickgate.log" >&2; fail "podman build of the Dockerfile (log: $CACHE/build-tickgate.log)"; }
 [ "$(podman image inspect "$TICKGATE_IMAGE" --format '{{.Config.User}}')" = bun ] || fail "the image does not run as the user bun"
+# Each source change leaves the previous tickgate image untagged: drop those older than a day.
+podman image prune -f --filter until=24h >/dev/null 2>&1 || true
 
 step="compose up"
 compose down -v --remove-orphans >/dev/null 2>&1 || true   # a run killed half-way left something
