@@ -4,18 +4,16 @@
 # PostgreSQL containers, that every accepted tick is stored exactly once (the loss account); then
 # restarts the stack to check the volumes keep it, and takes everything down. Last line: the verdict.
 #
-# Our machines have no Docker engine and reach no image registry, so this runs on what they do have
-# (test/container/stand-ins/README.md says what each piece stands in for):
+# Our machines have no Docker engine and reach no image registry, so this runs on what they do have:
 #   - rootful podman 4.3 with runc (apt), its storage and config under $CACHE, not the machine's;
-#   - stand-in base images built on a debootstrapped Debian 12 and tagged with the names the
-#     Dockerfile and compose.yaml use;
+#   - stand-in base images (test/container/stand-ins/) tagged with the names the files use;
 #   - docker compose v2 (built from its Go module) talking to podman's Docker API (`podman system service`);
 #   - a loop calling `podman healthcheck run`: there is no systemd to run healthchecks.
 # The Dockerfile is built with `podman build`, with this machine's CA bundle mounted for `bun install`
 # (npm is reached through a proxy with its own CA); compose then uses that image (`--no-build`).
 # Host ports come from test/container/compose.ports.yaml, so the local stack may keep 9092/6379/5432.
 #
-#   bash scripts/container-test.sh          (as root; cold ≈ 8 min, warm ≈ 2 min)
+#   bash scripts/container-test.sh          (as root; Go ≥ 1.24 on PATH or in /usr/local/go)
 # Cache: $TICKGATE_CONTAINER_CACHE (default /var/tmp/tickgate-containers): images, the compose binary.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -23,6 +21,7 @@ CACHE="${TICKGATE_CONTAINER_CACHE:-/var/tmp/tickgate-containers}"
 COMPOSE_VERSION=v2.40.3
 TICKS="${CONTAINER_TEST_TICKS:-5000}"
 API_KEY=example-key-change-me      # compose.yaml's example key
+RUNTIME=/run/tickgate-containers   # podman's run state and the Docker API socket
 start=$SECONDS
 step="start"
 untested=()
@@ -34,7 +33,7 @@ verdict() {
   trap - EXIT
   teardown || rc=1
   local extra=""
-  [ ${#untested[@]} -eq 0 ] || extra="; not tested here: $(printf "%s; " "${untested[@]}" | sed "s/; $//")"
+  [ ${#untested[@]} -eq 0 ] || extra="; not tested here: $(printf '%s; ' "${untested[@]}" | sed 's/; $//')"
   if [ "$rc" = 0 ]; then
     echo "container-test: PASSED in $((SECONDS - start)) s — ${SUMMARY:-}${extra}"
   else
@@ -42,9 +41,14 @@ verdict() {
   fi
   exit "$rc"
 }
+teardown() { :; }   # replaced once there is something to take down
 trap verdict EXIT
 
-[ "$(id -u)" = 0 ] || fail "run as root: the test uses rootful podman (no user namespaces needed)"
+[ "$(id -u)" = 0 ] || fail "run as root: the test uses rootful podman"
+mkdir -p "$CACHE/conf" "$CACHE/bin" "$RUNTIME"
+# One run at a time: runs share the cache, the socket and compose's project name.
+exec 9>"$CACHE/lock"
+flock -n 9 || fail "another container test holds $CACHE/lock"
 
 # ---------------------------------------------------------------- tools
 step="install"
@@ -61,7 +65,6 @@ fi
 command -v go >/dev/null || fail "go (≥ 1.24; Debian's is older) is needed to build docker compose $COMPOSE_VERSION"
 BUN="$(bash "$ROOT/scripts/bootstrap.sh")"     # the tick poster runs on the host's bun
 
-mkdir -p "$CACHE/conf" "$CACHE/bin"
 # runc, not crun (crun cannot set RLIMIT_NOFILE here and refuses cgroups v1 hybrid mode). Limits
 # within what this machine allows: the hard open-files limit, and 32768 processes (higher is refused).
 nofile=$(ulimit -Hn); [ "$nofile" = unlimited ] && nofile=1048576
@@ -77,7 +80,7 @@ cat >"$CACHE/conf/storage.conf" <<EOF
 [storage]
 driver = "overlay"
 graphroot = "$CACHE/storage"
-runroot = "/run/tickgate-containers"
+runroot = "$RUNTIME/storage"
 EOF
 export CONTAINERS_CONF="$CACHE/conf/containers.conf" CONTAINERS_STORAGE_CONF="$CACHE/conf/storage.conf"
 
@@ -94,100 +97,20 @@ if [ ! -x "$COMPOSE" ]; then
 fi
 
 # ---------------------------------------------------------------- images
-step="base image"
-if ! podman image exists localhost/debian-min:12; then
-  mirror=$(sed -nE 's/^URIs: *(\S+).*/\1/p' /etc/apt/sources.list.d/debian.sources 2>/dev/null | grep -v security | head -n 1)
-  mirror=${mirror:-http://deb.debian.org/debian}
-  log "debootstrap --variant=minbase bookworm from $mirror (once)"
-  rm -rf "$CACHE/rootfs"
-  debootstrap --variant=minbase bookworm "$CACHE/rootfs" "$mirror" >"$CACHE/debootstrap.log" 2>&1 \
-    || { tail -n 20 "$CACHE/debootstrap.log" >&2; fail "debootstrap (log: $CACHE/debootstrap.log)"; }
-  tar -C "$CACHE/rootfs" -c . | podman import -q - localhost/debian-min:12 >/dev/null
-  rm -rf "$CACHE/rootfs"
-fi
-
 step="stand-in images"
-image_of() { sed -nE "s#^\s*image: *($1:\S+).*#\1#p" "$ROOT/compose.yaml" | head -n 1; }
-BUN_IMAGE=$(sed -nE 's/^FROM +(oven\/bun:\S+).*/\1/p' "$ROOT/Dockerfile" | head -n 1)
-KAFKA_IMAGE=$(image_of apache/kafka) REDIS_IMAGE=$(image_of redis) PG_IMAGE=$(image_of timescale/timescaledb)
-KAFKA_VERSION=$(sed -nE '/<artifactId>kafka_2.13<\/artifactId>/{n;s/.*<version>(.*)<\/version>.*/\1/p}' "$ROOT/stack/kafka/pom.xml")
-[ "${KAFKA_IMAGE#*:}" = "$KAFKA_VERSION" ] || fail "compose.yaml runs $KAFKA_IMAGE but stack/kafka/pom.xml has Kafka $KAFKA_VERSION"
-ctx="$CACHE/context"
-rm -rf "$ctx" && mkdir -p "$ctx" && cp -r "$ROOT/test/container/stand-ins/." "$ctx/"
-bun_version=${BUN_IMAGE#*:}
-if [ ! -f "$CACHE/npm/bun-$bun_version" ]; then
-  log "fetching @oven/bun-linux-x64@$bun_version from npm (once)"
-  rm -rf "$CACHE/npm/tmp" && mkdir -p "$CACHE/npm/tmp"
-  (cd "$CACHE/npm/tmp" && npm pack --silent "@oven/bun-linux-x64@$bun_version" >/dev/null && tar -xzf ./*.tgz package/bin/bun)
-  mv "$CACHE/npm/tmp/package/bin/bun" "$CACHE/npm/bun-$bun_version" && rm -rf "$CACHE/npm/tmp"
-fi
-cp "$CACHE/npm/bun-$bun_version" "$ctx/bun/bun"
-libs="$CACHE/kafka-libs-$KAFKA_VERSION"
-if [ ! -f "$libs/.complete" ]; then
-  log "fetching the Kafka $KAFKA_VERSION jars of stack/kafka/pom.xml and kafka-tools (once)"
-  rm -rf "$libs"
-  mvn -q -B -f "$ROOT/stack/kafka/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$libs" >"$CACHE/mvn.log" 2>&1 \
-    && mvn -q -B -f "$ROOT/stack/kafka/pom.xml" dependency:copy -Dartifact="org.apache.kafka:kafka-tools:$KAFKA_VERSION" -DoutputDirectory="$libs" >>"$CACHE/mvn.log" 2>&1 \
-    || { tail -n 20 "$CACHE/mvn.log" >&2; fail "maven (log: $CACHE/mvn.log)"; }
-  touch "$libs/.complete"
-fi
-cp -r "$libs" "$ctx/kafka/libs"
-# Layer caching keeps a rebuild to seconds when nothing changed.
-pids=()
-for pair in "bun $BUN_IMAGE" "kafka $KAFKA_IMAGE" "redis $REDIS_IMAGE" "postgres $PG_IMAGE"; do
-  set -- $pair
-  podman build -q --pull=never --format docker -t "$2" "$ctx/$1" >"$CACHE/build-$1.log" 2>&1 &
-  pids+=("$!:$1")
-done
-for p in "${pids[@]}"; do wait "${p%%:*}" || { tail -n 20 "$CACHE/build-${p#*:}.log" >&2; fail "building the ${p#*:} stand-in (log: $CACHE/build-${p#*:}.log)"; }; done
-log "stand-ins: $BUN_IMAGE, $KAFKA_IMAGE, $REDIS_IMAGE, $PG_IMAGE (no TimescaleDB in the last: the hypertable path is not tested)"
+bash "$ROOT/test/container/stand-ins/build.sh" "$ROOT" "$CACHE"
 untested+=("the TimescaleDB hypertable (the stand-in is plain PostgreSQL 15)" "profile monitoring (prom/prometheus, grafana/grafana have no stand-in: Grafana is in no registry this machine reaches)")
 
-# ---------------------------------------------------------------- the engine and compose
-step="podman service"
-SOCK=/run/tickgate-containers/docker.sock
-mkdir -p /run/tickgate-containers
-pkill -f "podman system service --time=0 unix://$SOCK" 2>/dev/null && sleep 1   # left by a killed run
-rm -f "$SOCK"
-podman system service --time=0 "unix://$SOCK" >"$CACHE/podman-service.log" 2>&1 &
-SERVICE_PID=$!
+step="build the Dockerfile"
+SOCK="$RUNTIME/docker.sock"
 export DOCKER_HOST="unix://$SOCK" DOCKER_BUILDKIT=0
 unset COMPOSE_PROJECT_NAME COMPOSE_FILE COMPOSE_PROFILES
-for _ in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
-[ -S "$SOCK" ] || fail "podman system service did not open $SOCK (log: $CACHE/podman-service.log)"
 compose() { "$COMPOSE" --project-directory "$ROOT" -f "$ROOT/compose.yaml" -f "$ROOT/test/container/compose.ports.yaml" "$@"; }
 PROJECT=$(sed -nE 's/^name: *([a-z0-9_-]+).*/\1/p' "$ROOT/compose.yaml")
 [ -n "$PROJECT" ] || fail "compose.yaml has no top-level name"
-
-teardown() {
-  [ -n "${HEALTH_PID:-}" ] && kill "$HEALTH_PID" 2>/dev/null && wait "$HEALTH_PID" 2>/dev/null
-  HEALTH_PID=""
-  [ -n "${SERVICE_PID:-}" ] || return 0
-  local ok=0
-  compose down -v --remove-orphans --timeout 20 >"$CACHE/down.log" 2>&1 || { tail -n 10 "$CACHE/down.log" >&2; ok=1; }
-  local left
-  left=$(podman ps -aq --filter "label=com.docker.compose.project=$PROJECT"; podman volume ls -q --filter "label=com.docker.compose.project=$PROJECT")
-  [ -z "$left" ] || { log "left after down: $left"; ok=1; }
-  kill "$SERVICE_PID" 2>/dev/null; wait "$SERVICE_PID" 2>/dev/null
-  SERVICE_PID=""
-  return $ok
-}
-
-# There is no systemd: run every healthcheck of the project's containers every 2 s, as the engine
-# would, for as long as this script lives.
-healthchecks() {
-  local parent=$$
-  while kill -0 "$parent" 2>/dev/null; do
-    for id in $(podman ps -q --filter "label=com.docker.compose.project=$PROJECT"); do
-      podman healthcheck run "$id" >/dev/null 2>&1 &
-    done
-    wait
-    sleep 2
-  done
-}
-
-step="build the Dockerfile"
-TICKGATE_IMAGE=$(compose config --images | grep -v -x -e "$KAFKA_IMAGE" -e "$REDIS_IMAGE" -e "$PG_IMAGE" | head -n 1)
+STACK_IMAGES=$(compose config --images)
+TICKGATE_IMAGE=$(printf '%s\n' "$STACK_IMAGES" | grep -v -e '^apache/kafka:' -e '^redis:' -e '^timescale/timescaledb:')
+[ "$(printf '%s\n' "$TICKGATE_IMAGE" | wc -l)" = 1 ] || fail "expected one built image in compose.yaml, got: $TICKGATE_IMAGE"
 log "podman build $ROOT/Dockerfile → $TICKGATE_IMAGE"
 ca=/etc/ssl/certs/ca-certificates.crt
 mount=(); [ -f "$ca" ] && mount=(-v "$ca:$ca:ro")
@@ -197,18 +120,67 @@ podman build --pull=never --format docker "${mount[@]}" -t "$TICKGATE_IMAGE" "$R
 # Each source change leaves the previous tickgate image untagged: drop those older than a day.
 podman image prune -f --filter until=24h >/dev/null 2>&1 || true
 
+# ---------------------------------------------------------------- the engine and compose
+step="podman service"
+# Holding the lock, any service on our socket is one a killed run left.
+pkill -f "podman system service --time=0 $DOCKER_HOST" 2>/dev/null && sleep 1
+rm -f "$SOCK"
+# 9>&-: the service must not hold the lock if it outlives this script.
+podman system service --time=0 "$DOCKER_HOST" >"$CACHE/podman-service.log" 2>&1 9>&- &
+SERVICE_PID=$!
+for _ in $(seq 50); do [ -S "$SOCK" ] && break; sleep 0.1; done
+[ -S "$SOCK" ] || fail "podman system service did not open $SOCK (log: $CACHE/podman-service.log)"
+
+project_containers() { podman ps -aq --filter "label=com.docker.compose.project=$PROJECT"; }
+teardown() {
+  if [ -n "${HEALTH_PID:-}" ]; then kill "$HEALTH_PID" 2>/dev/null; wait "$HEALTH_PID" 2>/dev/null; fi
+  HEALTH_PID=""
+  [ -n "${SERVICE_PID:-}" ] || return 0
+  local ok=0 left
+  # --timeout bounds the stop of each container, not a wedged engine: bound the whole command too.
+  timeout 180 "$COMPOSE" --project-directory "$ROOT" -f "$ROOT/compose.yaml" -f "$ROOT/test/container/compose.ports.yaml" \
+    down -v --remove-orphans --timeout 20 >"$CACHE/down.log" 2>&1 || { tail -n 10 "$CACHE/down.log" >&2; ok=1; }
+  left=$(project_containers; podman volume ls -q --filter "label=com.docker.compose.project=$PROJECT")
+  [ -z "$left" ] || { log "left after down -v: $left"; ok=1; }
+  kill "$SERVICE_PID" 2>/dev/null; wait "$SERVICE_PID" 2>/dev/null
+  SERVICE_PID=""
+  return $ok
+}
+
+# There is no systemd: run every healthcheck of the project's containers every 2 s, as the engine
+# would, for as long as this script lives.
+healthchecks() {
+  local parent=$$
+  trap 'kill $(jobs -p) 2>/dev/null; exit 0' TERM
+  while kill -0 "$parent" 2>/dev/null; do
+    for id in $(podman ps -q --filter "label=com.docker.compose.project=$PROJECT"); do
+      podman healthcheck run "$id" >/dev/null 2>&1 &
+    done
+    wait
+    sleep 2
+  done
+}
+
 step="compose up"
-compose down -v --remove-orphans >/dev/null 2>&1 || true   # a run killed half-way left something
-healthchecks >/dev/null 2>&1 &
+compose down -v --remove-orphans >/dev/null 2>&1 || true   # what a killed run left
+healthchecks >/dev/null 2>&1 9>&- &
 HEALTH_PID=$!
+# `up --wait` counts a container without a healthcheck as ready once it runs: so also require that
+# every container of the stack has one and that it passed.
 up() {
+  local c status
   compose up -d --no-build --pull never --wait --wait-timeout 300 >"$CACHE/up.log" 2>&1 || {
     tail -n 20 "$CACHE/up.log" >&2
-    for c in $(podman ps -aq --filter "label=com.docker.compose.project=$PROJECT"); do
+    for c in $(project_containers); do
       log "$(podman inspect "$c" --format '{{.Name}}: {{.State.Status}} {{.State.Health.Status}}')"; podman logs --tail 15 "$c" >&2 2>&1 || true
     done
     fail "compose up --wait (log: $CACHE/up.log)"
   }
+  [ "$(project_containers | wc -l)" = "$(printf '%s\n' "$STACK_IMAGES" | wc -l)" ] || fail "expected one container per service"
+  for c in $(project_containers); do
+    status=$(podman inspect "$c" --format '{{.Name}} {{.State.Health.Status}}')
+    [ "${status##* }" = healthy ] || fail "not healthy after up --wait: $status"
+  done
 }
 t0=$SECONDS; up
 log "all services healthy in $((SECONDS - t0)) s: $(podman ps --filter "label=com.docker.compose.project=$PROJECT" --format '{{.Names}}={{.Status}}' | tr '\n' ' ')"
@@ -228,22 +200,35 @@ log "sent $sent ticks: accepted $accepted, rejected $rejected, flagged $(field f
 [ "$accepted" -gt 0 ] && [ "$rejected" -gt 0 ] || fail "expected both accepted and rejected ticks: $answer"
 
 step="count in the stores"
-kafka_count() { # kafka_count TOPIC: records in it (offsets: the idempotent producer writes no control records)
-  podman exec "$(container kafka)" /opt/kafka/bin/kafka-get-offsets.sh --bootstrap-server localhost:9092 --topic "$1" 2>/dev/null \
-    | awk -F: '{ n += $NF } END { print n + 0 }'
+# Each count fails loudly: a tool that cannot answer must not read as 0.
+kafka_count() { # kafka_count TOPIC: its records (offsets = records: the producers are idempotent, not transactional)
+  local out
+  out=$(podman exec -e KAFKA_HEAP_OPTS=-Xmx128m "$(container kafka)" /opt/kafka/bin/kafka-get-offsets.sh \
+    --bootstrap-server localhost:9092 --topic "$1" 2>&1) || fail "kafka-get-offsets.sh --topic $1: $out"
+  printf '%s\n' "$out" | grep -qE "^$1:[0-9]+:[0-9]+$" || fail "kafka-get-offsets.sh --topic $1 answered: $out"
+  printf '%s\n' "$out" | awk -F: -v t="$1" '$1 == t { n += $3 } END { print n + 0 }'
 }
 redis_count() {
-  podman exec "$(container redis)" sh -c "redis-cli --scan --pattern 'ticks:{$RUN-*' | sed 's/^/ZCARD /' | redis-cli" | awk '{ n += $1 } END { print n + 0 }'
+  podman exec "$(container redis)" sh -c "redis-cli --scan --pattern 'ticks:{$RUN-*' | sed 's/^/ZCARD /' | redis-cli" \
+    | awk '/^[0-9]+$/ { n += $1; next } { bad = 1 } END { if (bad) exit 1; print n + 0 }'
 }
 pg_count() {
   podman exec "$(container timescaledb)" psql -U tickgate -d tickgate -Atc "select count(*) from ticks where exchange like '$RUN-%'"
 }
-counts() { kv=$(kafka_count ticks.valid) kr=$(kafka_count ticks.rejected) kd=$(kafka_count ticks.sink-dlq) r=$(redis_count) p=$(pg_count); }
+store_counts() { # sets r and p; fails when a store cannot be asked
+  r=$(redis_count) || fail "counting in Redis"
+  p=$(pg_count) || fail "counting in PostgreSQL"
+}
+kafka_counts() { # sets kv, kr, kd
+  kv=$(kafka_count ticks.valid) || exit 1
+  kr=$(kafka_count ticks.rejected) || exit 1
+  kd=$(kafka_count ticks.sink-dlq) || exit 1
+}
+# The poster's last request was ?ack=stored; the earlier ones may still be on their way to the stores.
 deadline=$((SECONDS + 60))
-while counts; [ "$r" != "$accepted" ] || [ "$p" != "$accepted" ]; do
-  [ $SECONDS -lt $deadline ] || break
-  sleep 1
-done
+store_counts
+while { [ "$r" != "$accepted" ] || [ "$p" != "$accepted" ]; } && [ $SECONDS -lt $deadline ]; do sleep 1; store_counts; done
+kafka_counts
 account="told accepted $accepted / rejected $rejected; Kafka valid $kv / rejected $kr / sink-dlq $kd; Redis $r; PostgreSQL $p"
 log "loss account: $account"
 [ "$kv" = "$accepted" ] && [ "$kr" = "$rejected" ] && [ "$kd" = 0 ] && [ "$r" = "$accepted" ] && [ "$p" = "$accepted" ] \
@@ -253,10 +238,10 @@ step="restart"
 log "compose down (volumes kept), then up again: the stores must still hold every tick"
 compose down --timeout 20 >"$CACHE/down.log" 2>&1 || { tail -n 10 "$CACHE/down.log" >&2; fail "compose down"; }
 t0=$SECONDS; up
-counts
-after="Kafka valid $kv / rejected $kr; Redis $r; PostgreSQL $p"
+store_counts; kafka_counts
+after="Kafka valid $kv / rejected $kr / sink-dlq $kd; Redis $r; PostgreSQL $p"
 log "after the restart ($((SECONDS - t0)) s to healthy): $after"
-[ "$kv" = "$accepted" ] && [ "$kr" = "$rejected" ] && [ "$r" = "$accepted" ] && [ "$p" = "$accepted" ] \
+[ "$kv" = "$accepted" ] && [ "$kr" = "$rejected" ] && [ "$kd" = 0 ] && [ "$r" = "$accepted" ] && [ "$p" = "$accepted" ] \
   || fail "the volumes did not keep the ticks: $after"
 
 step="teardown"

@@ -46,6 +46,7 @@ async function post(how: string, contentType: string, body: string | Uint8Array,
 
 async function overWebSocket(binary: boolean, batches: Sent[][]) {
   const how = `WebSocket ${binary ? "binary" : "text"}`;
+  if (batches.length === 0) return;
   const ws = new WebSocket(`${base.replace(/^http/, "ws")}/v1/stream`, { headers: { "x-api-key": key! } } as any);
   await new Promise<void>((resolve, reject) => ((ws.onopen = () => resolve()), (ws.onerror = () => reject(new Error(`${how}: could not connect`)))));
   const answers: any[] = [];
