@@ -185,7 +185,7 @@ up() {
 t0=$SECONDS; up
 log "all services healthy in $((SECONDS - t0)) s: $(podman ps --filter "label=com.docker.compose.project=$PROJECT" --format '{{.Names}}={{.Status}}' | tr '\n' ' ')"
 
-container() { podman ps -q --filter "label=com.docker.compose.project=$PROJECT" --filter "label=com.docker.compose.service=$1" | head -n 1; }
+container() { podman ps -aq --filter "label=com.docker.compose.project=$PROJECT" --filter "label=com.docker.compose.service=$1" | head -n 1; }
 port=$(compose port tickgate 8080 | sed -E 's/.*://')
 BASE="http://127.0.0.1:$port"
 
@@ -235,9 +235,22 @@ log "loss account: $account"
   || fail "the loss account does not balance: $account"
 
 step="restart"
-log "compose down (volumes kept), then up again: the stores must still hold every tick"
-compose down --timeout 20 >"$CACHE/down.log" 2>&1 || { tail -n 10 "$CACHE/down.log" >&2; fail "compose down"; }
+log "compose stop, down (volumes kept), then up again: the stores must still hold every tick"
+# Stopped with compose.yaml's grace periods: every service must have stopped on SIGTERM, not been
+# killed (137), and tickgate must have said it stopped.
+compose stop >"$CACHE/down.log" 2>&1 || { tail -n 10 "$CACHE/down.log" >&2; fail "compose stop"; }
+for c in $(project_containers); do
+  code=$(podman inspect "$c" --format '{{.State.ExitCode}}') name=$(podman inspect "$c" --format '{{.Name}}')
+  [ "$code" != 137 ] || { podman logs --tail 10 "$c" >&2 2>&1; fail "$name was killed (exit 137) instead of stopping on SIGTERM"; }
+done
+code=$(podman inspect "$(container tickgate)" --format '{{.State.ExitCode}}')
+[ "$code" = 0 ] && podman logs --tail 5 "$(container tickgate)" 2>&1 | grep -q '"msg":"stopped"' \
+  || { podman logs --tail 10 "$(container tickgate)" >&2 2>&1; fail "tickgate did not stop cleanly (exit $code)"; }
+compose down >>"$CACHE/down.log" 2>&1 || { tail -n 10 "$CACHE/down.log" >&2; fail "compose down"; }
 t0=$SECONDS; up
+if [ $((SECONDS - t0)) -gt 40 ]; then   # slow to be healthy again: leave the logs that say why
+  for s in tickgate kafka; do log "$s, last lines:"; podman logs --tail 15 "$(container $s)" 2>&1 | cut -c1-300 >&2 || true; done
+fi
 store_counts; kafka_counts
 after="Kafka valid $kv / rejected $kr / sink-dlq $kd; Redis $r; PostgreSQL $p"
 log "after the restart ($((SECONDS - t0)) s to healthy): $after"

@@ -57,6 +57,13 @@ describe("compose.yaml", () => {
     expect(Object.keys(compose.volumes).sort()).toEqual(["kafka-data", "redis-data", "timescaledb-data"]);
   });
 
+  test("every service names a grace period, tickgate's longer than its own shutdown bound", () => {
+    const seconds = (d: string) => Number(String(d).match(/^(\d+)s$/)?.[1] ?? NaN);
+    for (const [name, s] of Object.entries(services)) expect(seconds(s.stop_grace_period), name).toBeGreaterThan(0);
+    const config = loadConfig(services.tickgate.environment);
+    expect(seconds(services.tickgate.stop_grace_period) * 1000).toBeGreaterThan(config.SHUTDOWN_TIMEOUT_MS);
+  });
+
   test("the Kafka image is the version of the local stack's jars (the container test's stand-in is built from them)", async () => {
     const pom = await Bun.file(new URL("stack/kafka/pom.xml", root)).text();
     const version = pom.match(/<artifactId>kafka_2\.13<\/artifactId>\s*<version>([^<]+)<\/version>/)?.[1];
