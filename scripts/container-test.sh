@@ -192,28 +192,28 @@ BASE="http://127.0.0.1:$port"
 # ---------------------------------------------------------------- the loss account
 step="post ticks"
 RUN="ct$(date +%s | tail -c 7)"
-curl -fsS "$BASE/readyz" >/dev/null || fail "$BASE/readyz from the host"
-answer=$("$BUN" "$ROOT/test/container/post-ticks.ts" "$BASE" "$API_KEY" "$RUN" "$TICKS" | tail -n 1) || fail "posting ticks (above)"
+curl -fsS -m 10 "$BASE/readyz" >/dev/null || fail "$BASE/readyz from the host"
+answer=$(timeout 300 "$BUN" "$ROOT/test/container/post-ticks.ts" "$BASE" "$API_KEY" "$RUN" "$TICKS" | tail -n 1) || fail "posting ticks (above)"
 field() { printf '%s' "$answer" | sed -nE "s/.*\"$1\":([0-9]+).*/\1/p"; }
 sent=$(field sent) accepted=$(field accepted) rejected=$(field rejected)
 log "sent $sent ticks: accepted $accepted, rejected $rejected, flagged $(field flagged), good ticks rejected $(field goodRejected)"
 [ "$accepted" -gt 0 ] && [ "$rejected" -gt 0 ] || fail "expected both accepted and rejected ticks: $answer"
 
 step="count in the stores"
-# Each count fails loudly: a tool that cannot answer must not read as 0.
+# Each count fails loudly (a tool that cannot answer must not read as 0) and within a minute.
 kafka_count() { # kafka_count TOPIC: its records (offsets = records: the producers are idempotent, not transactional)
   local out
-  out=$(podman exec -e KAFKA_HEAP_OPTS=-Xmx128m "$(container kafka)" /opt/kafka/bin/kafka-get-offsets.sh \
+  out=$(timeout 60 podman exec -e KAFKA_HEAP_OPTS=-Xmx128m "$(container kafka)" /opt/kafka/bin/kafka-get-offsets.sh \
     --bootstrap-server localhost:9092 --topic "$1" 2>&1) || fail "kafka-get-offsets.sh --topic $1: $out"
   printf '%s\n' "$out" | grep -qE "^$1:[0-9]+:[0-9]+$" || fail "kafka-get-offsets.sh --topic $1 answered: $out"
   printf '%s\n' "$out" | awk -F: -v t="$1" '$1 == t { n += $3 } END { print n + 0 }'
 }
 redis_count() {
-  podman exec "$(container redis)" sh -c "redis-cli --scan --pattern 'ticks:{$RUN-*' | sed 's/^/ZCARD /' | redis-cli" \
+  timeout 60 podman exec "$(container redis)" sh -c "redis-cli --scan --pattern 'ticks:{$RUN-*' | sed 's/^/ZCARD /' | redis-cli" \
     | awk '/^[0-9]+$/ { n += $1; next } { bad = 1 } END { if (bad) exit 1; print n + 0 }'
 }
 pg_count() {
-  podman exec "$(container timescaledb)" psql -U tickgate -d tickgate -Atc "select count(*) from ticks where exchange like '$RUN-%'"
+  timeout 60 podman exec "$(container timescaledb)" psql -U tickgate -d tickgate -Atc "select count(*) from ticks where exchange like '$RUN-%'"
 }
 store_counts() { # sets r and p; fails when a store cannot be asked
   r=$(redis_count) || fail "counting in Redis"

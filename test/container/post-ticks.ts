@@ -38,7 +38,7 @@ function account(how: string, batch: Sent[], a: Answer) {
 }
 
 async function post(how: string, contentType: string, body: string | Uint8Array, batch: Sent[], query = "") {
-  const res = await fetch(`${base}/v1/ticks${query}`, { method: "POST", headers: { "content-type": contentType, "x-api-key": key! }, body });
+  const res = await fetch(`${base}/v1/ticks${query}`, { method: "POST", headers: { "content-type": contentType, "x-api-key": key! }, body, signal: AbortSignal.timeout(30_000) });
   const text = await res.text();
   if (res.status !== 200) return void problems.push(`${how}: ${res.status} ${text.slice(0, 300)}`);
   account(how, batch, JSON.parse(text));
@@ -48,7 +48,11 @@ async function overWebSocket(binary: boolean, batches: Sent[][]) {
   const how = `WebSocket ${binary ? "binary" : "text"}`;
   if (batches.length === 0) return;
   const ws = new WebSocket(`${base.replace(/^http/, "ws")}/v1/stream`, { headers: { "x-api-key": key! } } as any);
-  await new Promise<void>((resolve, reject) => ((ws.onopen = () => resolve()), (ws.onerror = () => reject(new Error(`${how}: could not connect`)))));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${how}: not open in 30 s`)), 30_000);
+    ws.onopen = () => (clearTimeout(timer), resolve());
+    ws.onerror = () => (clearTimeout(timer), reject(new Error(`${how}: could not connect`)));
+  });
   const answers: any[] = [];
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${how}: ${answers.length} of ${batches.length} answers in 60 s`)), 60_000);
@@ -72,7 +76,7 @@ async function refusals() {
     ["unknown content type", { method: "POST", headers: { "content-type": "text/csv", "x-api-key": key! }, body: "a,b" }, 415],
   ];
   for (const [what, init, status] of cases) {
-    const res = await fetch(`${base}/v1/ticks`, init);
+    const res = await fetch(`${base}/v1/ticks`, { ...init, signal: AbortSignal.timeout(30_000) });
     if (res.status !== status) problems.push(`${what}: expected ${status}, got ${res.status} ${(await res.text()).slice(0, 200)}`);
   }
 }
