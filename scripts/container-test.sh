@@ -247,13 +247,13 @@ code=$(podman inspect "$(container tickgate)" --format '{{.State.ExitCode}}')
 [ "$code" = 0 ] && podman logs --tail 5 "$(container tickgate)" 2>&1 | grep -q '"msg":"stopped"' \
   || { podman logs --tail 10 "$(container tickgate)" >&2 2>&1; fail "tickgate did not stop cleanly (exit $code)"; }
 compose down >>"$CACHE/down.log" 2>&1 || { tail -n 10 "$CACHE/down.log" >&2; fail "compose down"; }
-t0=$SECONDS; up
-if [ $((SECONDS - t0)) -gt 40 ]; then   # slow to be healthy again: leave the logs that say why
+t0=$SECONDS; up; up_s=$((SECONDS - t0))
+if [ "$up_s" -gt 40 ]; then   # slow to be healthy again: leave the logs that say why
   for s in tickgate kafka; do log "$s, last lines:"; podman logs --tail 15 "$(container $s)" 2>&1 | cut -c1-300 >&2 || true; done
 fi
 store_counts; kafka_counts
 after="Kafka valid $kv / rejected $kr / sink-dlq $kd; Redis $r; PostgreSQL $p"
-log "after the restart ($((SECONDS - t0)) s to healthy): $after"
+log "after the restart (${up_s} s to healthy): $after"
 [ "$kv" = "$accepted" ] && [ "$kr" = "$rejected" ] && [ "$kd" = 0 ] && [ "$r" = "$accepted" ] && [ "$p" = "$accepted" ] \
   || fail "the volumes did not keep the ticks: $after"
 
