@@ -7,6 +7,8 @@
 #   scripts/stack.sh status   one line per service
 #   scripts/stack.sh logs [redis|postgres|kafka]
 #   scripts/stack.sh clean    down, then delete the data (keeps the cached Kafka jars)
+#   scripts/stack.sh jars     fetch the Kafka jars (once) and print their folder; the container test's
+#                             Kafka stand-in is built from them too
 #   scripts/stack.sh stop|start SERVICE   stop or start one service (used by the fault tests)
 #   scripts/stack.sh kill SERVICE         SIGKILL one service (a crash, for the fault run); `start` brings it back
 #
@@ -260,6 +262,7 @@ case "$cmd" in
     kafka_up; redis_up; postgres_up; kafka_wait
     log "stack up in $((SECONDS - start))s (data and logs in $STACK_DIR)";;
   down) kafka_down; redis_down; postgres_down;;
+  jars) mkdir -p "$STACK_DIR"; kafka_jars >&2; echo "$STACK_DIR/kafka-libs";;
   status) status_line redis "$REDIS_PORT"; status_line postgres "$PG_PORT"; status_line kafka "$KAFKA_PORT";;
   logs)
     case "${2:-all}" in

@@ -38,18 +38,19 @@ if [ ! -f "$CACHE/npm/bun-$bun_version" ]; then
 fi
 cp "$CACHE/npm/bun-$bun_version" "$ctx/bun/bun"
 
-# The jars the local stack runs, plus kafka-tools alone for kafka-get-offsets.sh and friends (its
-# own dependencies are Kafka Connect's, which those tools do not load).
-libs="$CACHE/kafka-libs-$KAFKA_VERSION"
-if [ ! -f "$libs/.complete" ]; then
-  log "fetching the Kafka $KAFKA_VERSION jars of stack/kafka/pom.xml and kafka-tools (once)"
-  rm -rf "$libs"
-  mvn -q -B -f "$ROOT/stack/kafka/pom.xml" dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$libs" >"$CACHE/mvn.log" 2>&1 \
-    && mvn -q -B -f "$ROOT/stack/kafka/pom.xml" dependency:copy -Dartifact="org.apache.kafka:kafka-tools:$KAFKA_VERSION" -DoutputDirectory="$libs" >>"$CACHE/mvn.log" 2>&1 \
+# The jars the local stack runs (scripts/stack.sh fetches them), plus kafka-tools alone for
+# kafka-get-offsets.sh and friends (its own dependencies are Kafka Connect's, which those tools do not load).
+stack_libs=$(bash "$ROOT/scripts/stack.sh" jars) || fail "fetching the Kafka jars (scripts/stack.sh jars)"
+tools="$CACHE/kafka-tools-$KAFKA_VERSION.jar"
+if [ ! -f "$tools" ]; then
+  log "fetching kafka-tools $KAFKA_VERSION from Maven Central (once)"
+  mkdir -p "$CACHE/mvn-tmp"
+  mvn -q -B -f "$ROOT/stack/kafka/pom.xml" dependency:copy -Dartifact="org.apache.kafka:kafka-tools:$KAFKA_VERSION" -DoutputDirectory="$CACHE/mvn-tmp" >"$CACHE/mvn.log" 2>&1 \
     || { tail -n 20 "$CACHE/mvn.log" >&2; fail "maven (log: $CACHE/mvn.log)"; }
-  touch "$libs/.complete"
+  mv "$CACHE/mvn-tmp/kafka-tools-$KAFKA_VERSION.jar" "$tools" && rm -rf "$CACHE/mvn-tmp"
 fi
-cp -r "$libs" "$ctx/kafka/libs"
+mkdir -p "$ctx/kafka/libs"
+cp "$stack_libs"/*.jar "$tools" "$ctx/kafka/libs/"
 
 pids=()
 for pair in "bun $BUN_IMAGE" "kafka $KAFKA_IMAGE" "redis $REDIS_IMAGE" "postgres $PG_IMAGE"; do
