@@ -105,7 +105,8 @@ step="build the Dockerfile"
 SOCK="$RUNTIME/docker.sock"
 export DOCKER_HOST="unix://$SOCK" DOCKER_BUILDKIT=0
 unset COMPOSE_PROJECT_NAME COMPOSE_FILE COMPOSE_PROFILES
-compose() { "$COMPOSE" --project-directory "$ROOT" -f "$ROOT/compose.yaml" -f "$ROOT/test/container/compose.ports.yaml" "$@"; }
+COMPOSE_CMD=("$COMPOSE" --project-directory "$ROOT" -f "$ROOT/compose.yaml" -f "$ROOT/test/container/compose.ports.yaml")
+compose() { "${COMPOSE_CMD[@]}" "$@"; }
 PROJECT=$(sed -nE 's/^name: *([a-z0-9_-]+).*/\1/p' "$ROOT/compose.yaml")
 [ -n "$PROJECT" ] || fail "compose.yaml has no top-level name"
 STACK_IMAGES=$(compose config --images)
@@ -138,8 +139,7 @@ teardown() {
   [ -n "${SERVICE_PID:-}" ] || return 0
   local ok=0 left
   # --timeout bounds the stop of each container, not a wedged engine: bound the whole command too.
-  timeout 180 "$COMPOSE" --project-directory "$ROOT" -f "$ROOT/compose.yaml" -f "$ROOT/test/container/compose.ports.yaml" \
-    down -v --remove-orphans --timeout 20 >"$CACHE/down.log" 2>&1 || { tail -n 10 "$CACHE/down.log" >&2; ok=1; }
+  timeout 180 "${COMPOSE_CMD[@]}" down -v --remove-orphans --timeout 20 >"$CACHE/down.log" 2>&1 || { tail -n 10 "$CACHE/down.log" >&2; ok=1; }
   left=$(project_containers; podman volume ls -q --filter "label=com.docker.compose.project=$PROJECT")
   [ -z "$left" ] || { log "left after down -v: $left"; ok=1; }
   kill "$SERVICE_PID" 2>/dev/null; wait "$SERVICE_PID" 2>/dev/null

@@ -7,6 +7,7 @@
 //   bun test/container/post-ticks.ts BASE_URL API_KEY RUN_ID TICKS
 import { pack } from "msgpackr";
 import { tickStream } from "../../bench/lib/tick-gen.ts";
+import type { TickResult } from "../../src/ingest/pending-requests.ts";
 
 const [base, key, run, count] = process.argv.slice(2);
 if (!base || !key || !/^[a-z0-9]{1,16}$/.test(run ?? "") || !(Number(count) >= 500)) {
@@ -19,10 +20,9 @@ const problems: string[] = [];
 const totals = { sent: 0, accepted: 0, rejected: 0, flagged: 0, goodRejected: 0 };
 
 type Sent = ReturnType<typeof gen.next>;
-interface Answer { accepted: number; rejected: number; flagged: number; rejects: { index: number; codes: string[] }[]; rejectsTruncated?: boolean }
 
 /** Adds an answer to the totals; every bad tick must be rejected with its code. */
-function account(how: string, batch: Sent[], a: Answer) {
+function account(how: string, batch: Sent[], a: TickResult) {
   if (a.accepted + a.rejected !== batch.length) problems.push(`${how}: ${a.accepted} + ${a.rejected} answered for ${batch.length} ticks`);
   if (a.rejectsTruncated) problems.push(`${how}: rejects truncated; use smaller batches`);
   const rejected = new Map(a.rejects.map((r) => [r.index, r.codes]));
